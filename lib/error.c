@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+/* Per-thread error messages. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "udrv_internal.h"
+
+static __thread char errbuf[512];
+
+const char *udrv_last_error(void)
+{
+	return errbuf;
+}
+
+int udrv_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+	return err > 0 ? -err : err;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: devices
+ *
+ * A &struct udrv_device is one PCI function opened through one access path
+ * (backend).  The backend follows from the kernel driver the function is
+ * bound to, or is forced by the caller:
+ *
+ * ============== ================== ==========================================
+ * backend        bound driver       what it gives
+ * ============== ================== ==========================================
+ * VFIO           vfio-pci           IOMMU-isolated BARs, config, DMA, IRQs
+ * UIO            uio_pci_generic    BARs, config via sysfs, INTx
+ * STUB           udrv_stub          BARs (all kinds), MSI/INTx, DMA buffers
+ * SYSFS          anything or none   resourceN BARs and config; root only
+ * ============== ================== ==========================================
+ *
+ * Thread safety: a device handle is not locked.  Opening, closing and mapping
+ * must not race with other calls on the same handle; register access through
+ * mapped BARs (see <udrv/mmio.h>) and config-space access may run from any
+ * number of threads at once.  Different handles are independent.
+ */
+#ifndef UDRV_DEVICE_H
+#define UDRV_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct udrv_device;
+
+/**
+ * enum udrv_backend - access path to a device
+ * @UDRV_BACKEND_AUTO:  choose from the bound driver
+ * @UDRV_BACKEND_VFIO:  vfio-pci, through an IOMMU (type1 container)
+ * @UDRV_BACKEND_UIO:   uio_pci_generic
+ * @UDRV_BACKEND_STUB:  udrv_stub.ko
+ * @UDRV_BACKEND_SYSFS: sysfs resourceN and config files (inspection)
+ */
+enum udrv_backend {
+	UDRV_BACKEND_AUTO = 0,
+	UDRV_BACKEND_VFIO,
+	UDRV_BACKEND_UIO,
+	UDRV_BACKEND_STUB,
+	UDRV_BACKEND_SYSFS,
+};
+
+/**
+ * struct udrv_open_opts - options for udrv_open()
+ * @backend: access path, or %UDRV_BACKEND_AUTO
+ *
+ * A zeroed struct (or NULL) means defaults.
+ */
+struct udrv_open_opts {
+	enum udrv_backend backend;
+};
+
+/**
+ * udrv_open() - open a PCI function
+ * @addr: PCI address, ``[[domain:]bus:]slot.func`` (see <udrv/pci_addr.h>)
+ * @opts: options, or NULL for defaults
+ * @devp: set to the new handle on success
+ *
+ * Return: 0, or a negative errno with udrv_last_error() explaining: -EINVAL
+ * bad address, -ENODEV no such device or not bound to a driver the backend
+ * needs, -EACCES/-EPERM missing privileges, -EBUSY device in use.  Nothing is
+ * leaked on failure.
+ */
+int udrv_open(const char *addr, const struct udrv_open_opts *opts, struct udrv_device **devp);
+
+/**
+ * udrv_close() - unmap everything and release a device
+ * @dev: handle from udrv_open(), or NULL (no-op)
+ */
+void udrv_close(struct udrv_device *dev);
+
+/**
+ * udrv_backend() - the access path a device was opened with
+ * @dev: the device
+ *
+ * Return: never %UDRV_BACKEND_AUTO.
+ */
+enum udrv_backend udrv_backend(const struct udrv_device *dev);
+
+/**
+ * udrv_backend_name() - short name of a backend
+ * @backend: a backend
+ *
+ * Return: "auto", "vfio", "uio", "stub", "sysfs" or "?" for unknown values.
+ */
+const char *udrv_backend_name(enum udrv_backend backend);
+
+/**
+ * udrv_device_name() - canonical PCI address of a device ("0000:00:04.0")
+ * @dev: the device
+ *
+ * Return: a string owned by @dev.
+ */
+const char *udrv_device_name(const struct udrv_device *dev);
+
+/* Flags of struct udrv_bar_info. */
+#define UDRV_BAR_MEM      (1u << 0) /* memory space BAR */
+#define UDRV_BAR_IO       (1u << 1) /* I/O port BAR */
+#define UDRV_BAR_MEM64    (1u << 2) /* 64-bit memory BAR */
+#define UDRV_BAR_PREFETCH (1u << 3) /* prefetchable */
+#define UDRV_BAR_MMAP     (1u << 4) /* this backend can map it */
+
+/**
+ * struct udrv_bar_info - what a BAR is, without mapping it
+ * @index: BAR number, 0..5
+ * @flags: UDRV_BAR_* flags
+ * @size:  length in bytes; 0 if the BAR is not implemented
+ * @phys:  CPU physical address of the BAR (0 if the backend does not know)
+ */
+struct udrv_bar_info {
+	unsigned int index;
+	uint32_t flags;
+	uint64_t size;
+	uint64_t phys;
+};
+
+/** UDRV_NUM_BARS - number of standard BARs of a type 0 function */
+#define UDRV_NUM_BARS 6
+
+/**
+ * udrv_bar_info() - describe a BAR
+ * @dev:  the device
+ * @bar:  BAR number, 0..5
+ * @info: filled in
+ *
+ * Return: 0, -EINVAL for a BAR number out of range, or -ENOENT if the BAR is
+ * not implemented by the device.
+ */
+int udrv_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info);
+
+/**
+ * udrv_bar_map() - map a whole memory BAR into this process
+ * @dev:  the device
+ * @bar:  BAR number, 0..5
+ * @addr: set to the address of the BAR's first byte
+ * @size: set to the BAR's length (may be NULL)
+ *
+ * The mapping is uncached (write-combining where the backend does that for a
+ * prefetchable BAR) and stays until udrv_bar_unmap() or udrv_close().
+ * Mapping a BAR that is already mapped returns the same address.
+ *
+ * Return: 0, or -EINVAL (bad BAR number, I/O BAR), -ENOENT (BAR not
+ * implemented), -ENOTSUP (backend cannot map it), -EACCES (privileges).
+ */
+int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size);
+
+/**
+ * udrv_bar_unmap() - undo udrv_bar_map()
+ * @dev: the device
+ * @bar: BAR number; unmapped BARs are ignored
+ */
+void udrv_bar_unmap(struct udrv_device *dev, unsigned int bar);
+
+/**
+ * udrv_config_read() - read configuration space
+ * @dev: the device
+ * @buf: destination
+ * @len: bytes to read
+ * @off: offset in config space
+ *
+ * Return: @len, or a negative errno: -EINVAL beyond the device's config
+ * space, -EIO if the kernel returned fewer bytes (e.g. non-root reads past
+ * 64 bytes through sysfs).
+ */
+ssize_t udrv_config_read(struct udrv_device *dev, void *buf, size_t len, off_t off);
+
+/**
+ * udrv_config_write() - write configuration space
+ * @dev: the device
+ * @buf: source
+ * @len: bytes to write
+ * @off: offset in config space
+ *
+ * Return: @len or a negative errno (see udrv_config_read()).
+ */
+ssize_t udrv_config_write(struct udrv_device *dev, const void *buf, size_t len, off_t off);
+
+/**
+ * udrv_config_read32() - read an aligned little-endian dword of config space
+ * @dev: the device
+ * @off: offset, a multiple of 4
+ * @val: the value, in CPU byte order
+ *
+ * Return: 0 or a negative errno (-EINVAL for a misaligned @off).
+ */
+int udrv_config_read32(struct udrv_device *dev, off_t off, uint32_t *val);
+
+/**
+ * udrv_config_read16() - read an aligned little-endian word of config space
+ * @dev: the device
+ * @off: offset, a multiple of 2
+ * @val: the value, in CPU byte order
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_config_read16(struct udrv_device *dev, off_t off, uint16_t *val);
+
+/**
+ * udrv_config_write16() - write an aligned little-endian word of config space
+ * @dev: the device
+ * @off: offset, a multiple of 2
+ * @val: the value, in CPU byte order
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_config_write16(struct udrv_device *dev, off_t off, uint16_t val);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDRV_DEVICE_H */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: libudrv
+ *
+ * Umbrella header: everything a user-space PCI driver needs from libudrv.
+ * Link with ``pkg-config --libs udrv``.
+ */
+#ifndef UDRV_UDRV_H
+#define UDRV_UDRV_H
+
+#include <udrv/error.h>
+#include <udrv/pci_addr.h>
+#include <udrv/device.h>
+#include <udrv/mmio.h>
+
+#endif /* UDRV_UDRV_H */

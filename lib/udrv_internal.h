@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libudrv internals: the device structure, the backend ops table every
+ * access path implements, and helpers shared between backends.
+ */
+#ifndef UDRV_INTERNAL_H
+#define UDRV_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <udrv/udrv.h>
+
+#define UDRV_EXPORT __attribute__((visibility("default")))
+
+struct udrv_bar_map {
+	void *base;       /* what mmap() returned */
+	size_t map_len;   /* what was mapped */
+	void *addr;       /* first byte of the BAR inside the mapping */
+	size_t size;      /* BAR length */
+};
+
+/**
+ * struct udrv_backend_ops - one access path
+ * @kind:         which backend this is
+ * @name:         short name, as udrv_backend_name() returns
+ * @open:         acquire the device (fds, containers); undo everything on error
+ * @close:        release what open acquired (mappings are already gone)
+ * @bar_info:     describe a BAR
+ * @bar_map:      map a whole memory BAR into @map
+ * @config_read:  pread() semantics on config space
+ * @config_write: pwrite() semantics on config space
+ */
+struct udrv_backend_ops {
+	enum udrv_backend kind;
+	const char *name;
+	int (*open)(struct udrv_device *dev);
+	void (*close)(struct udrv_device *dev);
+	int (*bar_info)(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info);
+	int (*bar_map)(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
+	ssize_t (*config_read)(struct udrv_device *dev, void *buf, size_t len, off_t off);
+	ssize_t (*config_write)(struct udrv_device *dev, const void *buf, size_t len, off_t off);
+};
+
+struct udrv_vfio;
+
+struct udrv_device {
+	struct udrv_pci_addr addr;
+	char name[UDRV_PCI_ADDR_STRLEN];
+	const struct udrv_backend_ops *ops;
+	struct udrv_bar_map bars[UDRV_NUM_BARS];
+	int config_fd;           /* sysfs config file (UIO, stub, sysfs) or -1 */
+	size_t config_size;      /* 256 or 4096 */
+	int uio_fd;              /* /dev/uioN (UIO, stub) or -1 */
+	int uio_num;             /* N of /dev/uioN, or -1 */
+	struct udrv_vfio *vfio;  /* VFIO state, or NULL */
+};
+
+extern const struct udrv_backend_ops udrv_vfio_ops;
+extern const struct udrv_backend_ops udrv_uio_ops;
+extern const struct udrv_backend_ops udrv_stub_ops;
+extern const struct udrv_backend_ops udrv_sysfs_ops;
+
+/* error.c: record a message for udrv_last_error(); returns -abs(err). */
+int udrv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* device.c */
+const struct udrv_backend_ops *udrv_backend_for_driver(const char *driver);
+const struct udrv_backend_ops *udrv_backend_ops(enum udrv_backend kind);
+
+/* sysfs.c: paths below $UDRV_SYSFS_ROOT (default /sys) */
+const char *udrv_sysfs_root(void);
+int udrv_sysfs_dev_path(const struct udrv_device *dev, const char *attr, char *buf, size_t size);
+int udrv_sysfs_read_str(const char *path, char *buf, size_t size);
+int udrv_sysfs_read_u64(const char *path, uint64_t *val);
+int udrv_sysfs_link_name(const char *path, char *buf, size_t size);
+int udrv_sysfs_resource(const struct udrv_device *dev, unsigned int bar, uint64_t *start,
+			uint64_t *size, uint64_t *flags);
+int udrv_sysfs_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info);
+int udrv_sysfs_config_open(struct udrv_device *dev);
+ssize_t udrv_sysfs_config_read(struct udrv_device *dev, void *buf, size_t len, off_t off);
+ssize_t udrv_sysfs_config_write(struct udrv_device *dev, const void *buf, size_t len, off_t off);
+int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
+
+#endif /* UDRV_INTERNAL_H */

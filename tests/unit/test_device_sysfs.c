@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device handles on a fake sysfs tree (UDRV_SYSFS_ROOT): backend selection
+ * from the bound driver, BAR descriptions from the "resource" file, config
+ * space through the "config" file, and the error paths, with a check that no
+ * file descriptor leaks on any of them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "udrv_internal.h"
+
+#define DEV "0000:00:04.0"
+
+static char root[256];
+
+static void put_file(const char *rel, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void make_dir(const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static void bind_driver(const char *driver)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/" DEV "/driver", root);
+	unlink(path);
+	if (!driver)
+		return;
+	snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* An edu-like function: BAR0 32-bit 1 MiB, BAR2 64-bit prefetchable, BAR4 I/O. */
+static int setup(void **state)
+{
+	static const char resource[] =
+		"0x00000000fea00000 0x00000000feafffff 0x0000000000040200\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		"0x0000000800000000 0x0000000800003fff 0x000000000014220c\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		"0x000000000000c000 0x000000000000c01f 0x0000000000040101\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n";
+	unsigned char config[256];
+	unsigned int i;
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/udrv-fake-sysfs-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	make_dir("bus/pci/devices/" DEV);
+	make_dir("bus/pci/drivers/uio_pci_generic");
+	for (i = 0; i < sizeof(config); i++)
+		config[i] = i;
+	config[0] = 0x34, config[1] = 0x12, config[2] = 0xe8, config[3] = 0x11;
+	put_file("bus/pci/devices/" DEV "/config", config, sizeof(config));
+	put_file("bus/pci/devices/" DEV "/resource", resource, sizeof(resource) - 1);
+	setenv("UDRV_SYSFS_ROOT", root, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("UDRV_SYSFS_ROOT");
+	return 0;
+}
+
+static void test_backend_for_driver(void **state)
+{
+	(void)state;
+	assert_ptr_equal(udrv_backend_for_driver("vfio-pci"), &udrv_vfio_ops);
+	assert_ptr_equal(udrv_backend_for_driver("uio_pci_generic"), &udrv_uio_ops);
+	assert_ptr_equal(udrv_backend_for_driver("udrv_stub"), &udrv_stub_ops);
+	assert_ptr_equal(udrv_backend_for_driver("e1000"), &udrv_sysfs_ops);
+	assert_ptr_equal(udrv_backend_for_driver(NULL), &udrv_sysfs_ops);
+	assert_string_equal(udrv_backend_name(UDRV_BACKEND_STUB), "stub");
+	assert_string_equal(udrv_backend_name((enum udrv_backend)42), "?");
+}
+
+static void test_auto_unbound_is_sysfs(void **state)
+{
+	struct udrv_device *dev;
+
+	(void)state;
+	bind_driver(NULL);
+	assert_int_equal(udrv_open("00:04.0", NULL, &dev), 0);
+	assert_int_equal(udrv_backend(dev), UDRV_BACKEND_SYSFS);
+	assert_string_equal(udrv_device_name(dev), DEV);
+	udrv_close(dev);
+}
+
+static void test_auto_uio_without_uio_dir(void **state)
+{
+	struct udrv_device *dev = (void *)1;
+	int fds = count_fds();
+
+	(void)state;
+	bind_driver("uio_pci_generic");
+	assert_int_equal(udrv_open(DEV, NULL, &dev), -ENODEV);
+	assert_null(dev);
+	assert_non_null(strstr(udrv_last_error(), "not bound to uio_pci_generic"));
+	assert_non_null(strstr(udrv_last_error(), "driver_override"));
+	assert_int_equal(count_fds(), fds);
+	bind_driver(NULL);
+}
+
+static void test_vfio_without_iommu_group(void **state)
+{
+	struct udrv_open_opts opts = { .backend = UDRV_BACKEND_VFIO };
+	struct udrv_device *dev;
+	int fds = count_fds();
+
+	(void)state;
+	assert_int_equal(udrv_open(DEV, &opts, &dev), -ENODEV);
+	assert_non_null(strstr(udrv_last_error(), "no IOMMU group"));
+	assert_non_null(strstr(udrv_last_error(), "intel_iommu=on"));
+	assert_int_equal(count_fds(), fds);
+}
+
+static void test_open_errors(void **state)
+{
+	struct udrv_open_opts bad = { .backend = (enum udrv_backend)99 };
+	struct udrv_device *dev;
+
+	(void)state;
+	assert_int_equal(udrv_open("0000:00:05.0", NULL, &dev), -ENODEV);
+	assert_non_null(strstr(udrv_last_error(), "0000:00:05.0: no such PCI device"));
+	assert_int_equal(udrv_open("nonsense", NULL, &dev), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "'nonsense' is not a PCI address"));
+	assert_int_equal(udrv_open(DEV, &bad, &dev), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "unknown backend 99"));
+	assert_int_equal(udrv_open(DEV, NULL, NULL), -EINVAL);
+}
+
+static void test_bar_info(void **state)
+{
+	struct udrv_device *dev;
+	struct udrv_bar_info info;
+
+	(void)state;
+	assert_int_equal(udrv_open(DEV, NULL, &dev), 0);
+
+	assert_int_equal(udrv_bar_info(dev, 0, &info), 0);
+	assert_int_equal(info.size, 1 << 20);
+	assert_int_equal(info.phys, 0xfea00000);
+	assert_int_equal(info.flags, UDRV_BAR_MEM | UDRV_BAR_MMAP);
+
+	assert_int_equal(udrv_bar_info(dev, 2, &info), 0);
+	assert_int_equal(info.size, 0x4000);
+	assert_int_equal(info.flags,
+			 UDRV_BAR_MEM | UDRV_BAR_MEM64 | UDRV_BAR_PREFETCH | UDRV_BAR_MMAP);
+
+	assert_int_equal(udrv_bar_info(dev, 4, &info), 0);
+	assert_int_equal(info.size, 32);
+	assert_int_equal(info.flags, UDRV_BAR_IO);
+
+	assert_int_equal(udrv_bar_info(dev, 1, &info), -ENOENT);
+	assert_non_null(strstr(udrv_last_error(), DEV ": BAR 1 is not implemented"));
+	assert_int_equal(udrv_bar_info(dev, 6, &info), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "BAR 6 out of range"));
+	udrv_close(dev);
+}
+
+static void test_bar_map_errors(void **state)
+{
+	struct udrv_device *dev;
+	void *addr;
+	int fds;
+
+	(void)state;
+	assert_int_equal(udrv_open(DEV, NULL, &dev), 0);
+	fds = count_fds();
+	assert_int_equal(udrv_bar_map(dev, 4, &addr, NULL), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "I/O port BAR"));
+	assert_int_equal(udrv_bar_map(dev, 1, &addr, NULL), -ENOENT);
+	assert_int_equal(udrv_bar_map(dev, 7, &addr, NULL), -EINVAL);
+	/* The fake tree has no resource0 file: the open fails, nothing leaks. */
+	assert_true(udrv_bar_map(dev, 0, &addr, NULL) < 0);
+	assert_non_null(strstr(udrv_last_error(), "resource0"));
+	assert_int_equal(count_fds(), fds);
+	udrv_close(dev);
+}
+
+static void test_config(void **state)
+{
+	struct udrv_device *dev;
+	unsigned char buf[4];
+	uint32_t v32;
+	uint16_t v16;
+
+	(void)state;
+	assert_int_equal(udrv_open(DEV, NULL, &dev), 0);
+	assert_int_equal(udrv_config_read32(dev, 0, &v32), 0);
+	assert_int_equal(v32, 0x11e81234);
+	assert_int_equal(udrv_config_read16(dev, 2, &v16), 0);
+	assert_int_equal(v16, 0x11e8);
+	assert_int_equal(udrv_config_read(dev, buf, 4, 252), 4);
+	assert_int_equal(buf[3], 255);
+
+	assert_int_equal(udrv_config_read32(dev, 2, &v32), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "not aligned"));
+	assert_int_equal(udrv_config_read(dev, buf, 4, 253), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "outside the device's 256-byte config space"));
+	assert_int_equal(udrv_config_read(dev, buf, 1, -1), -EINVAL);
+	assert_int_equal(udrv_config_read(dev, NULL, 1, 0), -EINVAL);
+
+	assert_int_equal(udrv_config_write16(dev, 4, 0x0406), 0);
+	assert_int_equal(udrv_config_read16(dev, 4, &v16), 0);
+	assert_int_equal(v16, 0x0406);
+	udrv_close(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backend_for_driver),
+		cmocka_unit_test(test_auto_unbound_is_sysfs),
+		cmocka_unit_test(test_auto_uio_without_uio_dir),
+		cmocka_unit_test(test_vfio_without_iommu_group),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_bar_info),
+		cmocka_unit_test(test_bar_map_errors),
+		cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
