@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build udrv_stub.ko out of the source tree (used by kmod/meson.build and
+# scripts/kmod-check).
+#
+#   kmod/build.sh SRC_DIR OUT_DIR KDIR [make arguments, e.g. W=1 C=1]
+#
+# Copies the sources from SRC_DIR into OUT_DIR (only files whose content
+# changed, so Kbuild's own dependency tracking keeps working) and runs
+# make -C KDIR M=OUT_DIR modules there.  The output, which is long, goes to
+# OUT_DIR/build.log and is shown only if the build fails.
+set -eu
+
+if [ $# -lt 3 ]; then
+	echo "usage: $0 SRC_DIR OUT_DIR KDIR [make args]" >&2
+	exit 2
+fi
+src=$1
+out=$2
+kdir=$3
+shift 3
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+for f in "$src"/*.c "$src"/*.h "$src"/Kbuild "$src"/Makefile; do
+	dst=$out/${f##*/}
+	cmp -s "$f" "$dst" || cp "$f" "$dst"
+done
+
+log=$out/build.log
+if ! make -C "$kdir" M="$out" "$@" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "build.sh: building udrv_stub.ko against $kdir failed" >&2
+	exit 1
+fi

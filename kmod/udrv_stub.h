@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * udrv_stub - internal definitions shared by the driver's source files.
+ *
+ * One struct udrv_stub_dev exists per bound PCI function.  It is reference
+ * counted (not devm-allocated) because it must outlive remove(): a process
+ * may still have a BAR mapped when the device is unbound, and the mapping's
+ * vm_operations keep using the struct until munmap().  The DMA buffer
+ * support planned for later (dma-buf fds handed out through a control char
+ * device) will hold references the same way and adds its own members below.
+ */
+#ifndef UDRV_STUB_H
+#define UDRV_STUB_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uio_driver.h>
+
+#define UDRV_STUB_NAME		"udrv_stub"
+#define UDRV_STUB_VERSION	"0.1.0"
+
+/**
+ * enum udrv_stub_irq_kind - how the device's interrupt reaches user space
+ * @UDRV_STUB_IRQ_NONE: no usable interrupt; read()/write() on /dev/uioN fail
+ * @UDRV_STUB_IRQ_INTX: legacy level-triggered INTx, masked with the command
+ *                      register's Interrupt Disable bit
+ * @UDRV_STUB_IRQ_MSI: one MSI vector (edge-triggered message)
+ */
+enum udrv_stub_irq_kind {
+	UDRV_STUB_IRQ_NONE,
+	UDRV_STUB_IRQ_INTX,
+	UDRV_STUB_IRQ_MSI,
+};
+
+struct udrv_stub_dev;
+
+/**
+ * struct udrv_stub_map - one memory BAR exposed as a UIO map
+ * @sdev: the device this BAR belongs to
+ * @index: UIO map index; user space passes index * PAGE_SIZE as mmap offset
+ * @bar: PCI BAR number (0-5); the map is named "BAR<bar>"
+ * @start: physical address of the BAR's first byte
+ * @len: length of the BAR in bytes
+ * @pfn: page frame number of the page holding @start
+ * @pages: number of pages the BAR touches (its "page span")
+ * @wc: map write-combining (prefetchable BAR with a WC memtype reserved)
+ * @name: "BAR<n>", pointed to by the uio_mem entry
+ *
+ * Immutable between probe and the final reference drop, so the mmap and
+ * fault paths read it without locking.
+ */
+struct udrv_stub_map {
+	struct udrv_stub_dev *sdev;
+	unsigned int index;
+	int bar;
+	phys_addr_t start;
+	resource_size_t len;
+	unsigned long pfn;
+	unsigned long pages;
+	u8 wc;
+	char name[8];
+};
+
+/**
+ * struct udrv_stub_dev - per-device state
+ * @ref: lifetime; probe holds one reference, every live VMA holds one
+ * @pdev: the PCI function (reference held until @ref drops to zero)
+ * @info: what the UIO core knows about the device
+ * @bar_mask: BARs requested with pci_request_selected_regions()
+ * @dma_bits: DMA address width that dma_set_mask_and_coherent() accepted
+ * @maps: memory BARs, in BAR order; maps[i] is info.mem[i]
+ * @nr_maps: number of valid entries in @maps
+ * @port_names: "BAR<n>" names for the info.port entries
+ * @lock: serialises the mmap/fault paths against revocation and guards
+ *        @revoked, @files and @open_count
+ * @revoked: set once by remove(); the BARs may no longer be mapped
+ * @files: address_spaces (one per device node inode) that have our VMAs
+ * @open_count: number of open file descriptions of /dev/uioN
+ * @nr_mappings: live VMAs mapping one of our BARs (sysfs "mappings")
+ * @irq_kind: interrupt mode chosen at probe
+ * @irq_lock: protects @irq_masked against the hard interrupt handler
+ * @irq_masked: interrupt masked, waiting for user space to write 1
+ */
+struct udrv_stub_dev {
+	struct kref ref;
+	struct pci_dev *pdev;
+	struct uio_info info;
+	int bar_mask;
+	unsigned int dma_bits;
+
+	struct udrv_stub_map maps[MAX_UIO_MAPS];
+	unsigned int nr_maps;
+	char port_names[MAX_UIO_PORT_REGIONS][8];
+
+	struct mutex lock;	/* see the kernel-doc above */
+	u8 revoked;
+	struct list_head files;
+	unsigned int open_count;
+	atomic_t nr_mappings;
+
+	enum udrv_stub_irq_kind irq_kind;
+	spinlock_t irq_lock;	/* see the kernel-doc above */
+	u8 irq_masked;
+};
+
+static inline struct udrv_stub_dev *to_udrv_stub_dev(struct uio_info *info)
+{
+	return container_of(info, struct udrv_stub_dev, info);
+}
+
+/* udrv_stub_main.c */
+void udrv_stub_get(struct udrv_stub_dev *sdev);
+void udrv_stub_put(struct udrv_stub_dev *sdev);
+
+/* udrv_stub_mmap.c */
+int udrv_stub_bars_init(struct udrv_stub_dev *sdev);
+void udrv_stub_bars_fini(struct udrv_stub_dev *sdev);
+int udrv_stub_mmap(struct uio_info *info, struct vm_area_struct *vma);
+void udrv_stub_mmap_revoke(struct udrv_stub_dev *sdev);
+
+/* udrv_stub_irq.c */
+int udrv_stub_irq_init(struct udrv_stub_dev *sdev);
+void udrv_stub_irq_fini(struct udrv_stub_dev *sdev);
+void udrv_stub_irq_rearm(struct udrv_stub_dev *sdev);
+const char *udrv_stub_irq_kind_name(enum udrv_stub_irq_kind kind);
+
+#endif /* UDRV_STUB_H */

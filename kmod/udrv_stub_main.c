@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * udrv_stub - give user space a PCI device's BARs and interrupt via UIO.
+ *
+ * uio_pci_generic exposes only 32-bit, non-prefetchable memory BARs and
+ * legacy INTx.  udrv_stub exposes every BAR (32/64-bit, prefetchable or
+ * not, I/O ports) and uses MSI when the device has it.
+ *
+ * The driver has no ID table: it binds only to devices it is told about.
+ *
+ *   echo udrv_stub > /sys/bus/pci/devices/0000:00:04.0/driver_override
+ *   echo 0000:00:04.0 > /sys/bus/pci/drivers/<old driver>/unbind   (if bound)
+ *   echo 0000:00:04.0 > /sys/bus/pci/drivers_probe
+ *
+ * What user space then finds:
+ *
+ *   /dev/uioN                         mmap() a BAR, read() interrupts
+ *   /sys/class/uio/uioN/name          "udrv_stub"
+ *   /sys/class/uio/uioN/maps/mapK/    memory BARs in BAR order:
+ *       name    "BAR<n>"  (K is not n: I/O and 64-bit BARs shift the count)
+ *       addr    physical address of the BAR (as lspci shows it)
+ *       offset  addr % PAGE_SIZE: where the BAR starts inside the mapping
+ *       size    length of the BAR in bytes
+ *   /sys/class/uio/uioN/portio/portK/ I/O-port BARs (name, start, size)
+ *   /sys/bus/pci/devices/<bdf>/udrv_stub/
+ *       irq_mode   "msi", "intx" or "none" (see udrv_stub_irq.c)
+ *       dma_bits   DMA mask width in force
+ *       mappings   number of live BAR mappings (debugging aid)
+ *
+ * To map BAR n: find K with maps/mapK/name == "BAR<n>", then
+ *   p = mmap(NULL, round_up(offset + size, PAGE_SIZE), PROT_READ | PROT_WRITE,
+ *            MAP_SHARED, fd, K * PAGE_SIZE);
+ * and the BAR's first register is at p + offset.
+ *
+ * Bus mastering (needed for MSI and DMA) is enabled while /dev/uioN is
+ * open and cleared again when the last file description is closed, so a
+ * device cannot keep writing to memory after its user-space driver died.
+ *
+ * This file holds probe/remove and the module glue; the BARs and their
+ * mmap path live in udrv_stub_mmap.c, interrupts in udrv_stub_irq.c.
+ */
+
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/uio_driver.h>
+
+#include "udrv_stub.h"
+
+#define UDRV_STUB_DMA_BITS_MIN	24
+#define UDRV_STUB_DMA_BITS_MAX	64
+
+static unsigned int dma_bits = UDRV_STUB_DMA_BITS_MAX;
+
+static int dma_bits_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, UDRV_STUB_DMA_BITS_MIN,
+				     UDRV_STUB_DMA_BITS_MAX);
+}
+
+static const struct kernel_param_ops dma_bits_ops = {
+	.set = dma_bits_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(dma_bits, &dma_bits_ops, &dma_bits, 0644);
+MODULE_PARM_DESC(dma_bits,
+		 "DMA address width to request at probe, 24-64 (default 64; a refused width above 32 falls back to 32)");
+
+static void udrv_stub_release(struct kref *ref)
+{
+	struct udrv_stub_dev *sdev = container_of(ref, struct udrv_stub_dev, ref);
+
+	pci_dev_put(sdev->pdev);
+	mutex_destroy(&sdev->lock);
+	kfree(sdev);
+}
+
+/**
+ * udrv_stub_get() - take a reference on the per-device state
+ * @sdev: device state
+ */
+void udrv_stub_get(struct udrv_stub_dev *sdev)
+{
+	kref_get(&sdev->ref);
+}
+
+/**
+ * udrv_stub_put() - drop a reference; the last one frees the state
+ * @sdev: device state
+ *
+ * Context: process context (may sleep in pci_dev_put()).
+ */
+void udrv_stub_put(struct udrv_stub_dev *sdev)
+{
+	kref_put(&sdev->ref, udrv_stub_release);
+}
+
+/*
+ * uio_info.open/.release run under the UIO core's info_lock for every
+ * open()/last close() of /dev/uioN.  The first opener gets bus mastering
+ * and a re-armed interrupt (a previous user may have died with it masked);
+ * the last close stops the device from issuing DMA or MSI writes.
+ */
+static int udrv_stub_open(struct uio_info *info, struct inode *inode)
+{
+	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
+
+	mutex_lock(&sdev->lock);
+	if (sdev->open_count++ == 0) {
+		pci_set_master(sdev->pdev);
+		udrv_stub_irq_rearm(sdev);
+	}
+	mutex_unlock(&sdev->lock);
+	return 0;
+}
+
+static int udrv_stub_uio_release(struct uio_info *info, struct inode *inode)
+{
+	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
+
+	mutex_lock(&sdev->lock);
+	if (--sdev->open_count == 0)
+		pci_clear_master(sdev->pdev);
+	mutex_unlock(&sdev->lock);
+	return 0;
+}
+
+static int udrv_stub_set_dma_mask(struct udrv_stub_dev *sdev)
+{
+	struct device *dev = &sdev->pdev->dev;
+	unsigned int bits = READ_ONCE(dma_bits);
+	int ret;
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	if (ret && bits > 32) {
+		dev_info(dev, "%u-bit DMA refused, falling back to 32-bit\n",
+			 bits);
+		bits = 32;
+		ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	}
+	if (ret) {
+		dev_err(dev, "no usable DMA mask (%d)\n", ret);
+		return ret;
+	}
+	sdev->dma_bits = bits;
+	return 0;
+}
+
+static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct udrv_stub_dev *sdev;
+	int ret;
+
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	if (!sdev)
+		return -ENOMEM;
+	kref_init(&sdev->ref);
+	sdev->pdev = pci_dev_get(pdev);
+	mutex_init(&sdev->lock);
+	INIT_LIST_HEAD(&sdev->files);
+	atomic_set(&sdev->nr_mappings, 0);
+	pci_set_drvdata(pdev, sdev);
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot enable device (%d)\n", ret);
+		goto err_put;
+	}
+
+	ret = udrv_stub_set_dma_mask(sdev);
+	if (ret)
+		goto err_disable;
+
+	ret = udrv_stub_bars_init(sdev);
+	if (ret)
+		goto err_disable;
+
+	/* Claim exactly the BARs we expose; they show up in /proc/iomem. */
+	ret = pci_request_selected_regions(pdev, sdev->bar_mask, UDRV_STUB_NAME);
+	if (ret) {
+		dev_err(&pdev->dev, "BARs busy (%d)\n", ret);
+		goto err_bars;
+	}
+
+	ret = udrv_stub_irq_init(sdev);
+	if (ret)
+		goto err_regions;
+
+	sdev->info.name = UDRV_STUB_NAME;
+	sdev->info.version = UDRV_STUB_VERSION;
+	sdev->info.mmap = udrv_stub_mmap;
+	sdev->info.open = udrv_stub_open;
+	sdev->info.release = udrv_stub_uio_release;
+
+	/*
+	 * Not the devm_ variant: remove() must revoke the BAR mappings
+	 * before the UIO device goes away and free the IRQ vectors after
+	 * the UIO core's free_irq(), so it does the steps in order itself.
+	 */
+	ret = uio_register_device(&pdev->dev, &sdev->info);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot register UIO device (%d)\n", ret);
+		goto err_irq;
+	}
+
+	dev_info(&pdev->dev, "uio%d: %u memory BAR(s), irq %s, %u-bit DMA\n",
+		 sdev->info.uio_dev->minor, sdev->nr_maps,
+		 udrv_stub_irq_kind_name(sdev->irq_kind), sdev->dma_bits);
+	return 0;
+
+err_irq:
+	udrv_stub_irq_fini(sdev);
+err_regions:
+	pci_release_selected_regions(pdev, sdev->bar_mask);
+err_bars:
+	udrv_stub_bars_fini(sdev);
+err_disable:
+	pci_disable_device(pdev);
+err_put:
+	pci_set_drvdata(pdev, NULL);
+	udrv_stub_put(sdev);
+	return ret;
+}
+
+static void udrv_stub_remove(struct pci_dev *pdev)
+{
+	struct udrv_stub_dev *sdev = pci_get_drvdata(pdev);
+
+	/*
+	 * 1. Take the BARs away from user space: zap every mapping's page
+	 *    table entries and make later faults raise SIGBUS.  Done first,
+	 *    while uioN (and thus the device node's inode) is still ours.
+	 */
+	udrv_stub_mmap_revoke(sdev);
+
+	/*
+	 * 2. The UIO core frees the IRQ handler, drops its pointer to
+	 *    sdev->info (read/write/mmap on open fds now fail) and wakes
+	 *    readers blocked in read()/poll().
+	 */
+	uio_unregister_device(&sdev->info);
+
+	/* 3. The handler is gone: give the vectors back, silence INTx. */
+	udrv_stub_irq_fini(sdev);
+
+	/* 4. Nothing can reach the BARs any more: release them. */
+	pci_release_selected_regions(pdev, sdev->bar_mask);
+	udrv_stub_bars_fini(sdev);
+
+	/* 5. Also clears bus mastering. */
+	pci_disable_device(pdev);
+
+	pci_set_drvdata(pdev, NULL);
+	/* Freed now, or by the last munmap() of a revoked mapping. */
+	udrv_stub_put(sdev);
+}
+
+static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&sdev->nr_mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static ssize_t irq_mode_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", udrv_stub_irq_kind_name(sdev->irq_kind));
+}
+static DEVICE_ATTR_RO(irq_mode);
+
+static ssize_t dma_bits_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", sdev->dma_bits);
+}
+static DEVICE_ATTR_RO(dma_bits);
+
+static struct attribute *udrv_stub_attrs[] = {
+	&dev_attr_mappings.attr,
+	&dev_attr_irq_mode.attr,
+	&dev_attr_dma_bits.attr,
+	NULL
+};
+
+/* Created by the driver core after probe(), removed before remove(). */
+static const struct attribute_group udrv_stub_group = {
+	.name = UDRV_STUB_NAME,
+	.attrs = udrv_stub_attrs,
+};
+
+static const struct attribute_group *udrv_stub_groups[] = {
+	&udrv_stub_group,
+	NULL
+};
+
+static struct pci_driver udrv_stub_driver = {
+	.name = UDRV_STUB_NAME,
+	.id_table = NULL,	/* bound through driver_override only */
+	.probe = udrv_stub_probe,
+	.remove = udrv_stub_remove,
+	.dev_groups = udrv_stub_groups,
+};
+
+module_pci_driver(udrv_stub_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("udrv developers");
+MODULE_DESCRIPTION("Expose a PCI device's BARs and MSI/INTx interrupt to user space through UIO");
+MODULE_VERSION(UDRV_STUB_VERSION);
