@@ -8,7 +8,7 @@
 
 static __thread char errbuf[512];
 
-const char *udrv_last_error(void)
+UDRV_EXPORT const char *udrv_last_error(void)
 {
 	return errbuf;
 }

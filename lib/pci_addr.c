@@ -33,7 +33,7 @@ static int parse_hex(const char *s, const char *end, unsigned long max, unsigned
 	return 0;
 }
 
-int udrv_pci_addr_parse(const char *str, struct udrv_pci_addr *addr)
+UDRV_EXPORT int udrv_pci_addr_parse(const char *str, struct udrv_pci_addr *addr)
 {
 	unsigned long f[4] = { 0 };
 	static const unsigned long max[4] = { 0xffff, 0xff, 0x1f, 0x7 };
@@ -78,7 +78,7 @@ bad:
 			str);
 }
 
-char *udrv_pci_addr_format(const struct udrv_pci_addr *addr, char *buf, size_t size)
+UDRV_EXPORT char *udrv_pci_addr_format(const struct udrv_pci_addr *addr, char *buf, size_t size)
 {
 	snprintf(buf, size, "%04x:%02x:%02x.%x", addr->domain, addr->bus, addr->slot, addr->func);
 	return buf;
