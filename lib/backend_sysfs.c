@@ -38,4 +38,6 @@ const struct udrv_backend_ops udrv_sysfs_ops = {
 	.bar_map = udrv_sysfs_resource_map,
 	.config_read = udrv_sysfs_config_read,
 	.config_write = udrv_sysfs_config_write,
+	.bar_rw = udrv_sysfs_bar_rw,
+	.reset = udrv_sysfs_reset,
 };

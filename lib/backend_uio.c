@@ -157,6 +157,8 @@ const struct udrv_backend_ops udrv_uio_ops = {
 	.bar_map = uio_bar_map,
 	.config_read = udrv_sysfs_config_read,
 	.config_write = udrv_sysfs_config_write,
+	.bar_rw = udrv_sysfs_bar_rw,
+	.reset = udrv_sysfs_reset,
 };
 
 const struct udrv_backend_ops udrv_stub_ops = {
@@ -168,4 +170,6 @@ const struct udrv_backend_ops udrv_stub_ops = {
 	.bar_map = uio_bar_map,
 	.config_read = udrv_sysfs_config_read,
 	.config_write = udrv_sysfs_config_write,
+	.bar_rw = udrv_sysfs_bar_rw,
+	.reset = udrv_sysfs_reset,
 };

@@ -233,8 +233,54 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 	return 0;
 }
 
+/* Find capability @id in a region info's chain; NULL if absent or malformed. */
+static const struct vfio_info_cap_header *vfio_region_cap(const struct vfio_region_info *r,
+							  uint16_t id)
+{
+	uint32_t off = r->flags & VFIO_REGION_INFO_FLAG_CAPS ? r->cap_offset : 0;
+	unsigned int n;
+
+	for (n = 0; off && n < 64; n++) {
+		const struct vfio_info_cap_header *h;
+
+		if (off < sizeof(*r) || off > r->argsz - sizeof(*h))
+			return NULL;
+		h = (const void *)((const char *)r + off);
+		if (h->id == id)
+			return h;
+		off = h->next;
+	}
+	return NULL;
+}
+
+/* Accessible ranges from the sparse-mmap capability; 0 if there is none. */
+static int vfio_sparse_ranges(struct udrv_device *dev, const struct vfio_region_info *r,
+			      struct udrv_range *ranges, unsigned int *n)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+	unsigned int i;
+
+	*n = 0;
+	sp = (const void *)vfio_region_cap(r, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+	if (!sp)
+		return 0;
+	if (sp->nr_areas > UDRV_BAR_MAX_RANGES)
+		return udrv_err(E2BIG, "%s: VFIO reports %u mappable areas, udrv handles %d",
+				dev->name, sp->nr_areas, UDRV_BAR_MAX_RANGES);
+	for (i = 0; i < sp->nr_areas; i++) {
+		if (!sp->areas[i].size)
+			continue;
+		ranges[*n].offset = sp->areas[i].offset;
+		ranges[*n].size = sp->areas[i].size;
+		(*n)++;
+	}
+	return 0;
+}
+
 static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map)
 {
+	struct udrv_range ranges[UDRV_BAR_MAX_RANGES], holes[2];
+	unsigned int nranges = 0, nholes;
 	struct vfio_region_info *r;
 	int prot = 0, ret;
 	void *base;
@@ -243,29 +289,86 @@ static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 	if (ret)
 		return ret;
 	if (!r->size) {
-		free(r);
-		return udrv_err(ENOENT, "%s: BAR %u is not implemented by the device", dev->name, bar);
+		ret = udrv_err(ENOENT, "%s: BAR %u is not implemented by the device", dev->name, bar);
+		goto out;
 	}
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP)) {
-		free(r);
-		return udrv_err(ENOTSUP, "%s: vfio-pci does not allow mmap of BAR %u", dev->name, bar);
+		ret = udrv_err(ENOTSUP, "%s: vfio-pci does not allow mmap of BAR %u", dev->name, bar);
+		goto out;
 	}
 	if (r->flags & VFIO_REGION_INFO_FLAG_READ)
 		prot |= PROT_READ;
 	if (r->flags & VFIO_REGION_INFO_FLAG_WRITE)
 		prot |= PROT_WRITE;
-	base = mmap(NULL, r->size, prot, MAP_SHARED, dev->vfio->device, r->offset);
-	if (base == MAP_FAILED) {
-		ret = udrv_err(errno, "%s: mmap of VFIO BAR %u (%llu bytes) failed: %s", dev->name,
-			       bar, (unsigned long long)r->size, strerror(errno));
-		free(r);
-		return ret;
-	}
-	map->base = base;
-	map->map_len = r->size;
-	map->addr = base;
 	map->size = r->size;
+
+	/*
+	 * With interrupt remapping the MSI-X table may be mapped
+	 * (CAP_MSIX_MAPPABLE) and the whole BAR is one mapping.  Otherwise a
+	 * sparse-mmap capability lists what may be mapped.
+	 */
+	if (!vfio_region_cap(r, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE)) {
+		ret = vfio_sparse_ranges(dev, r, ranges, &nranges);
+		if (ret)
+			goto out;
+		if (nranges) {
+			ret = udrv_map_ranges(dev, dev->vfio->device, r->offset, prot, ranges,
+					      nranges, map);
+			goto out;
+		}
+	}
+	base = mmap(NULL, r->size, prot, MAP_SHARED, dev->vfio->device, r->offset);
+	if (base != MAP_FAILED) {
+		map->base = base;
+		map->map_len = r->size;
+		map->addr = base;
+		ret = 0;
+		goto out;
+	}
+	ret = errno;
+	/* Old kernels refuse the whole BAR without saying why: map around MSI-X. */
+	if (ret == EINVAL && !udrv_msix_holes(dev, bar, holes, &nholes) && nholes &&
+	    !udrv_ranges_subtract(r->size, holes, nholes, sysconf(_SC_PAGESIZE), ranges, &nranges)) {
+		ret = udrv_map_ranges(dev, dev->vfio->device, r->offset, prot, ranges, nranges, map);
+		goto out;
+	}
+	ret = udrv_err(ret, "%s: mmap of VFIO BAR %u (%llu bytes) failed: %s", dev->name, bar,
+		       (unsigned long long)r->size, strerror(ret));
+out:
 	free(r);
+	return ret;
+}
+
+static int vfio_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		       void *val, bool write)
+{
+	struct vfio_region_info *r;
+	ssize_t n;
+	int ret = vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
+
+	if (ret)
+		return ret;
+	n = write ? pwrite(dev->vfio->device, val, width, r->offset + off) :
+		    pread(dev->vfio->device, val, width, r->offset + off);
+	free(r);
+	if (n < 0)
+		return udrv_err(errno, "%s: VFIO BAR %u %s of %u bytes at 0x%llx: %s", dev->name,
+				bar, write ? "write" : "read", width, (unsigned long long)off,
+				strerror(errno));
+	if ((size_t)n != width)
+		return udrv_err(EIO, "%s: VFIO BAR %u access moved %zd of %u bytes", dev->name, bar,
+				n, width);
+	return 0;
+}
+
+static int vfio_reset(struct udrv_device *dev)
+{
+	if (!(dev->vfio->info.flags & VFIO_DEVICE_FLAGS_RESET))
+		return udrv_err(ENOTSUP,
+				"%s: cannot be reset: vfio-pci found no reset method (no FLR, PM or bus reset)",
+				dev->name);
+	if (ioctl(dev->vfio->device, VFIO_DEVICE_RESET))
+		return udrv_err(errno, "%s: VFIO_DEVICE_RESET: %s", dev->name, strerror(errno));
 	return 0;
 }
 
@@ -304,4 +407,6 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.bar_map = vfio_bar_map,
 	.config_read = vfio_config_read,
 	.config_write = vfio_config_write,
+	.bar_rw = vfio_bar_rw,
+	.reset = vfio_reset,
 };

@@ -74,6 +74,8 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	dev->config_fd = -1;
 	dev->uio_fd = -1;
 	dev->uio_num = -1;
+	for (unsigned int i = 0; i < UDRV_NUM_BARS; i++)
+		dev->bars[i].io_fd = -1;
 
 	ret = udrv_pci_addr_parse(addr, &dev->addr);
 	if (ret)
@@ -119,8 +121,11 @@ UDRV_EXPORT void udrv_close(struct udrv_device *dev)
 
 	if (!dev)
 		return;
-	for (i = 0; i < UDRV_NUM_BARS; i++)
+	for (i = 0; i < UDRV_NUM_BARS; i++) {
 		udrv_bar_unmap(dev, i);
+		if (dev->bars[i].io_fd >= 0)
+			close(dev->bars[i].io_fd);
+	}
 	dev->ops->close(dev);
 	if (dev->config_fd >= 0)
 		close(dev->config_fd);
@@ -147,35 +152,76 @@ static int check_bar(struct udrv_device *dev, unsigned int bar)
 	return 0;
 }
 
-UDRV_EXPORT int udrv_bar_info(struct udrv_device *dev, unsigned int bar,
-			      struct udrv_bar_info *info)
+/* The backend's description of a BAR, asked once and cached. */
+int udrv_bar_cached_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info **info)
 {
-	int ret = check_bar(dev, bar);
-
-	return ret ? ret : dev->ops->bar_info(dev, bar, info);
-}
-
-UDRV_EXPORT int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size)
-{
-	struct udrv_bar_info info;
+	struct udrv_bar *b;
 	int ret = check_bar(dev, bar);
 
 	if (ret)
 		return ret;
-	if (!dev->bars[bar].base) {
-		ret = dev->ops->bar_info(dev, bar, &info);
+	b = &dev->bars[bar];
+	if (!b->have_info) {
+		ret = dev->ops->bar_info(dev, bar, &b->info);
 		if (ret)
 			return ret;
-		if (info.flags & UDRV_BAR_IO)
-			return udrv_err(EINVAL, "%s: BAR %u is an I/O port BAR and cannot be mapped",
-					dev->name, bar);
-		ret = dev->ops->bar_map(dev, bar, &dev->bars[bar]);
-		if (ret)
-			return ret;
+		b->have_info = true;
 	}
-	*addr = dev->bars[bar].addr;
+	*info = &b->info;
+	return 0;
+}
+
+UDRV_EXPORT int udrv_bar_info(struct udrv_device *dev, unsigned int bar,
+			      struct udrv_bar_info *info)
+{
+	struct udrv_bar_info *cached;
+	int ret = udrv_bar_cached_info(dev, bar, &cached);
+
+	if (!ret)
+		*info = *cached;
+	return ret;
+}
+
+UDRV_EXPORT int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size)
+{
+	struct udrv_bar_info *info;
+	struct udrv_bar_map *map;
+	int ret = udrv_bar_cached_info(dev, bar, &info);
+
+	if (ret)
+		return ret;
+	map = &dev->bars[bar].map;
+	if (!map->base) {
+		if (info->flags & UDRV_BAR_IO)
+			return udrv_err(EINVAL,
+					"%s: BAR %u is an I/O port BAR: it cannot be mapped; use udrv_bar_read/udrv_bar_write",
+					dev->name, bar);
+		ret = dev->ops->bar_map(dev, bar, map);
+		if (ret)
+			return ret;
+		if (!map->nranges) {
+			map->ranges[0].offset = 0;
+			map->ranges[0].size = map->size;
+			map->nranges = 1;
+		}
+	}
+	*addr = map->addr;
 	if (size)
-		*size = dev->bars[bar].size;
+		*size = map->size;
+	return 0;
+}
+
+UDRV_EXPORT int udrv_bar_ranges(struct udrv_device *dev, unsigned int bar,
+				struct udrv_range *ranges, unsigned int *count)
+{
+	void *addr;
+	int ret = udrv_bar_map(dev, bar, &addr, NULL);
+
+	if (ret)
+		return ret;
+	memcpy(ranges, dev->bars[bar].map.ranges,
+	       dev->bars[bar].map.nranges * sizeof(*ranges));
+	*count = dev->bars[bar].map.nranges;
 	return 0;
 }
 
@@ -183,9 +229,9 @@ UDRV_EXPORT void udrv_bar_unmap(struct udrv_device *dev, unsigned int bar)
 {
 	struct udrv_bar_map *map;
 
-	if (bar >= UDRV_NUM_BARS || !dev->bars[bar].base)
+	if (bar >= UDRV_NUM_BARS || !dev->bars[bar].map.base)
 		return;
-	map = &dev->bars[bar];
+	map = &dev->bars[bar].map;
 	munmap(map->base, map->map_len);
 	memset(map, 0, sizeof(*map));
 }

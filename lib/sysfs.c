@@ -245,3 +245,55 @@ int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct ud
 	map->size = info.size;
 	return 0;
 }
+
+int udrv_sysfs_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		      void *val, bool write)
+{
+	int *fd = &dev->bars[bar].io_fd;
+	char path[PATH_MAX], attr[32];
+	ssize_t n;
+	int ret;
+
+	if (*fd < 0) {
+		snprintf(attr, sizeof(attr), "resource%u", bar);
+		ret = udrv_sysfs_dev_path(dev, attr, path, sizeof(path));
+		if (ret)
+			return ret;
+		*fd = open(path, O_RDWR | O_CLOEXEC);
+		if (*fd < 0)
+			return udrv_err(errno, "%s: cannot open %s for I/O port access: %s%s",
+					dev->name, path, strerror(errno),
+					errno == EACCES ? " (needs root)" : "");
+	}
+	/* The kernel turns a 1/2/4-byte pread/pwrite at @off into one inb/w/l or outb/w/l. */
+	n = write ? pwrite(*fd, val, width, off) : pread(*fd, val, width, off);
+	if (n < 0)
+		return udrv_err(errno, "%s: I/O port %s of %u bytes at BAR %u + 0x%" PRIx64 ": %s",
+				dev->name, write ? "write" : "read", width, bar, off, strerror(errno));
+	if ((size_t)n != width)
+		return udrv_err(EIO, "%s: I/O port access at BAR %u + 0x%" PRIx64 " moved %zd of %u bytes",
+				dev->name, bar, off, n, width);
+	return 0;
+}
+
+int udrv_sysfs_reset(struct udrv_device *dev)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	ret = udrv_sysfs_dev_path(dev, "reset", path, sizeof(path));
+	if (ret)
+		return ret;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return udrv_err(ENOTSUP,
+					"%s: cannot be reset: the kernel found no reset method (no FLR, PM or bus reset; %s missing)",
+					dev->name, path);
+		return udrv_err(errno, "%s: cannot open %s: %s", dev->name, path, strerror(errno));
+	}
+	ret = write(fd, "1", 1) == 1 ? 0 :
+	      udrv_err(errno, "%s: reset through %s failed: %s", dev->name, path, strerror(errno));
+	close(fd);
+	return ret;
+}

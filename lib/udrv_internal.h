@@ -19,6 +19,17 @@ struct udrv_bar_map {
 	size_t map_len;   /* what was mapped */
 	void *addr;       /* first byte of the BAR inside the mapping */
 	size_t size;      /* BAR length */
+	/* Accessible parts of the BAR; none set by a backend means all of it. */
+	struct udrv_range ranges[UDRV_BAR_MAX_RANGES];
+	unsigned int nranges;
+};
+
+/* Per-BAR state of a device: cached description, mapping, I/O-port fd. */
+struct udrv_bar {
+	struct udrv_bar_info info;
+	bool have_info;
+	struct udrv_bar_map map;
+	int io_fd;        /* sysfs resourceN for I/O-port access, or -1 */
 };
 
 /**
@@ -31,6 +42,8 @@ struct udrv_bar_map {
  * @bar_map:      map a whole memory BAR into @map
  * @config_read:  pread() semantics on config space
  * @config_write: pwrite() semantics on config space
+ * @bar_rw:       one access of @width bytes to an I/O-port BAR (checked by the caller)
+ * @reset:        reset the function
  */
 struct udrv_backend_ops {
 	enum udrv_backend kind;
@@ -41,6 +54,9 @@ struct udrv_backend_ops {
 	int (*bar_map)(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
 	ssize_t (*config_read)(struct udrv_device *dev, void *buf, size_t len, off_t off);
 	ssize_t (*config_write)(struct udrv_device *dev, const void *buf, size_t len, off_t off);
+	int (*bar_rw)(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		      void *val, bool write);
+	int (*reset)(struct udrv_device *dev);
 };
 
 struct udrv_vfio;
@@ -49,7 +65,7 @@ struct udrv_device {
 	struct udrv_pci_addr addr;
 	char name[UDRV_PCI_ADDR_STRLEN];
 	const struct udrv_backend_ops *ops;
-	struct udrv_bar_map bars[UDRV_NUM_BARS];
+	struct udrv_bar bars[UDRV_NUM_BARS];
 	int config_fd;           /* sysfs config file (UIO, stub, sysfs) or -1 */
 	size_t config_size;      /* 256 or 4096 */
 	int uio_fd;              /* /dev/uioN (UIO, stub) or -1 */
@@ -68,6 +84,15 @@ int udrv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* device.c */
 const struct udrv_backend_ops *udrv_backend_for_driver(const char *driver);
 const struct udrv_backend_ops *udrv_backend_ops(enum udrv_backend kind);
+int udrv_bar_cached_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info **info);
+
+/* bar_ranges.c: [0, size) minus page-rounded @holes, in ascending order. */
+int udrv_ranges_subtract(uint64_t size, const struct udrv_range *holes, unsigned int nholes,
+			 uint64_t page, struct udrv_range *out, unsigned int *nout);
+int udrv_msix_holes(struct udrv_device *dev, unsigned int bar, struct udrv_range holes[2],
+		    unsigned int *nholes);
+int udrv_map_ranges(struct udrv_device *dev, int fd, off_t file_off, int prot,
+		    const struct udrv_range *ranges, unsigned int n, struct udrv_bar_map *map);
 
 /* sysfs.c: paths below $UDRV_SYSFS_ROOT (default /sys) */
 const char *udrv_sysfs_root(void);
@@ -82,5 +107,8 @@ int udrv_sysfs_config_open(struct udrv_device *dev);
 ssize_t udrv_sysfs_config_read(struct udrv_device *dev, void *buf, size_t len, off_t off);
 ssize_t udrv_sysfs_config_write(struct udrv_device *dev, const void *buf, size_t len, off_t off);
 int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
+int udrv_sysfs_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		      void *val, bool write);
+int udrv_sysfs_reset(struct udrv_device *dev);
 
 #endif /* UDRV_INTERNAL_H */

@@ -5,75 +5,19 @@
  * space through the "config" file, and the error paths, with a check that no
  * file descriptor leaks on any of them.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "fake_sysfs.h"
 #include "udrv_internal.h"
 
 #define DEV "0000:00:04.0"
-
-static char root[256];
-
-static void put_file(const char *rel, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	fclose(fp);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
-
-static void bind_driver(const char *driver)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/" DEV "/driver", root);
-	unlink(path);
-	if (!driver)
-		return;
-	snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* An edu-like function: BAR0 32-bit 1 MiB, BAR2 64-bit prefetchable, BAR4 I/O. */
 static int setup(void **state)
@@ -90,27 +34,18 @@ static int setup(void **state)
 	unsigned int i;
 
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/udrv-fake-sysfs-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	make_dir("bus/pci/devices/" DEV);
-	make_dir("bus/pci/drivers/uio_pci_generic");
 	for (i = 0; i < sizeof(config); i++)
 		config[i] = i;
 	config[0] = 0x34, config[1] = 0x12, config[2] = 0xe8, config[3] = 0x11;
-	put_file("bus/pci/devices/" DEV "/config", config, sizeof(config));
-	put_file("bus/pci/devices/" DEV "/resource", resource, sizeof(resource) - 1);
-	setenv("UDRV_SYSFS_ROOT", root, 1);
+	fake_sysfs_create();
+	fake_sysfs_add_device(DEV, config, sizeof(config), resource);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	unsetenv("UDRV_SYSFS_ROOT");
+	fake_sysfs_destroy();
 	return 0;
 }
 
@@ -131,7 +66,7 @@ static void test_auto_unbound_is_sysfs(void **state)
 	struct udrv_device *dev;
 
 	(void)state;
-	bind_driver(NULL);
+	fake_sysfs_bind(DEV, NULL);
 	assert_int_equal(udrv_open("00:04.0", NULL, &dev), 0);
 	assert_int_equal(udrv_backend(dev), UDRV_BACKEND_SYSFS);
 	assert_string_equal(udrv_device_name(dev), DEV);
@@ -144,13 +79,13 @@ static void test_auto_uio_without_uio_dir(void **state)
 	int fds = count_fds();
 
 	(void)state;
-	bind_driver("uio_pci_generic");
+	fake_sysfs_bind(DEV, "uio_pci_generic");
 	assert_int_equal(udrv_open(DEV, NULL, &dev), -ENODEV);
 	assert_null(dev);
 	assert_non_null(strstr(udrv_last_error(), "not bound to uio_pci_generic"));
 	assert_non_null(strstr(udrv_last_error(), "driver_override"));
 	assert_int_equal(count_fds(), fds);
-	bind_driver(NULL);
+	fake_sysfs_bind(DEV, NULL);
 }
 
 static void test_vfio_without_iommu_group(void **state)

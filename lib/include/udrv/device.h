@@ -214,6 +214,105 @@ int udrv_config_read16(struct udrv_device *dev, off_t off, uint16_t *val);
  */
 int udrv_config_write16(struct udrv_device *dev, off_t off, uint16_t val);
 
+/**
+ * struct udrv_range - a byte range inside a BAR
+ * @offset: first byte, from the start of the BAR
+ * @size:   length in bytes
+ */
+struct udrv_range {
+	uint64_t offset;
+	uint64_t size;
+};
+
+/** UDRV_BAR_MAX_RANGES - most accessible ranges udrv_bar_ranges() reports */
+#define UDRV_BAR_MAX_RANGES 8
+
+/**
+ * udrv_bar_ranges() - which parts of a memory BAR are mapped and accessible
+ * @dev:    the device
+ * @bar:    BAR number
+ * @ranges: at least UDRV_BAR_MAX_RANGES entries, filled in ascending order
+ * @count:  set to the number of ranges
+ *
+ * Maps the BAR if it is not mapped yet.  Usually the whole BAR is one range.
+ * When the backend cannot map the MSI-X table and PBA (VFIO without
+ * interrupt remapping), udrv maps around them, page by page, and those holes
+ * are missing from the list.  Touching a hole through the returned pointer
+ * faults; through udrv_bar_read()/udrv_bar_write() it is an -EFAULT error.
+ *
+ * Return: 0 or a negative errno (see udrv_bar_map()).
+ */
+int udrv_bar_ranges(struct udrv_device *dev, unsigned int bar, struct udrv_range *ranges,
+		    unsigned int *count);
+
+/**
+ * udrv_bar_read() - checked register read from any BAR, memory or I/O
+ * @dev:   the device
+ * @bar:   BAR number
+ * @off:   byte offset in the BAR, a multiple of @width
+ * @width: 1, 2, 4 or 8 bytes (8 only for memory BARs)
+ * @val:   the value read, zero-extended
+ *
+ * Memory BARs are mapped on first use and read with one access of exactly
+ * @width; I/O-port BARs go through the backend (VFIO region read, or sysfs
+ * resourceN as root).  Slower than the <udrv/mmio.h> accessors, which do no
+ * checking: use this for tools and for I/O ports.
+ *
+ * Return: 0, -EINVAL (bad BAR, width, alignment, or @off past the BAR),
+ * -EFAULT (@off inside a hole, see udrv_bar_ranges()), or another negative
+ * errno from the backend.
+ */
+int udrv_bar_read(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		  uint64_t *val);
+
+/**
+ * udrv_bar_write() - checked register write to any BAR, memory or I/O
+ * @dev:   the device
+ * @bar:   BAR number
+ * @off:   byte offset, a multiple of @width
+ * @width: 1, 2, 4 or 8 bytes (8 only for memory BARs)
+ * @val:   the value; must fit in @width bytes
+ *
+ * Return: as udrv_bar_read(); -ERANGE if @val does not fit in @width.
+ */
+int udrv_bar_write(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
+		   uint64_t val);
+
+/**
+ * udrv_set_bus_master() - allow or forbid the device to master the bus (DMA)
+ * @dev: the device
+ * @on:  non-zero to set the Command register's Bus Master bit, 0 to clear it
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_set_bus_master(struct udrv_device *dev, int on);
+
+/**
+ * udrv_enable() - turn on memory and I/O decoding for the device's BARs
+ * @dev: the device
+ *
+ * Sets the Command register's Memory Space bit if the device has a memory
+ * BAR and its I/O Space bit if it has an I/O BAR.  The kernel drivers udrv
+ * binds to do this already; the sysfs backend on an unbound device may
+ * need it before the BARs respond.
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_enable(struct udrv_device *dev);
+
+/**
+ * udrv_reset() - reset the function
+ * @dev: the device
+ *
+ * VFIO_DEVICE_RESET under VFIO; the sysfs ``reset`` attribute otherwise
+ * (FLR, PM reset or bus reset, whichever the kernel finds).  Config space is
+ * saved and restored by the kernel; mappings stay valid.
+ *
+ * Return: 0, -ENOTSUP if the device has no reset method the kernel can use,
+ * or another negative errno.
+ */
+int udrv_reset(struct udrv_device *dev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include <udrv/error.h>
 #include <udrv/pci_addr.h>
 #include <udrv/device.h>
+#include <udrv/caps.h>
 #include <udrv/mmio.h>
 
 #endif /* UDRV_UDRV_H */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A fake /sys for unit tests: a temporary directory with
+ * bus/pci/devices/<addr>/{config,resource,driver} that libudrv reads
+ * through $UDRV_SYSFS_ROOT.
+ */
+#ifndef FAKE_SYSFS_H
+#define FAKE_SYSFS_H
+
+#include <stddef.h>
+
+/* Create the tree and point UDRV_SYSFS_ROOT at it; returns its path. */
+const char *fake_sysfs_create(void);
+/* Remove the tree and unset UDRV_SYSFS_ROOT. */
+void fake_sysfs_destroy(void);
+/* Write a file (relative to the root), creating parent directories. */
+void fake_sysfs_put(const char *rel, const void *data, size_t len);
+/* Add a PCI function with this config space and "resource" file text. */
+void fake_sysfs_add_device(const char *addr, const void *config, size_t config_len,
+			   const char *resource);
+/* Point the function's driver link at bus/pci/drivers/<driver> (NULL: unbind). */
+void fake_sysfs_bind(const char *addr, const char *driver);
+/* Read a recorded config space from tests/unit/data; returns its length. */
+size_t fake_sysfs_load(const char *name, unsigned char *buf, size_t size);
+/* Number of open file descriptors of this process. */
+int count_fds(void);
+
+#endif /* FAKE_SYSFS_H */
