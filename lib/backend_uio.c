@@ -47,13 +47,13 @@ static int find_uio(struct udrv_device *dev, const char *driver)
 
 static int uio_open_common(struct udrv_device *dev, const char *driver)
 {
-	char path[32];
+	char path[PATH_MAX];
 	int ret;
 
 	ret = find_uio(dev, driver);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), "/dev/uio%d", dev->uio_num);
+	snprintf(path, sizeof(path), "%s/uio%d", udrv_dev_root(), dev->uio_num);
 	dev->uio_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (dev->uio_fd < 0) {
 		ret = errno;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * VFIO backend (type1 IOMMU container).  The device is reached through
- * /dev/vfio/vfio (the container), /dev/vfio/<group> (its IOMMU group) and a
- * device fd; BARs and config space are VFIO regions: mmap() or pread() at the
- * region's offset in the device fd.
+ * VFIO backend.  The device is reached through its IOMMU group
+ * (/dev/vfio/<group>, attached to the process's container, see
+ * vfio_container.c) and a device fd; BARs and config space are VFIO
+ * regions: mmap() or pread() at the region's offset in the device fd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +20,7 @@
 #include "udrv_internal.h"
 
 struct udrv_vfio {
-	int container;
-	int group;
+	int group;               /* borrowed from vfio_container.c */
 	int device;
 	int group_id;
 	struct vfio_device_info info;
@@ -44,7 +43,7 @@ static int vfio_group_id(struct udrv_device *dev)
 }
 
 /* Build the "not viable" message: the other devices of the group and their drivers. */
-static int vfio_not_viable(struct udrv_device *dev, int group_id)
+int udrv_vfio_not_viable(struct udrv_device *dev, int group_id)
 {
 	char path[PATH_MAX], others[256] = "", drv[64];
 	struct dirent *de;
@@ -112,19 +111,15 @@ static void vfio_release(struct udrv_vfio *v)
 	if (v->device >= 0)
 		close(v->device);
 	if (v->group >= 0)
-		close(v->group);
-	if (v->container >= 0)
-		close(v->container);
+		udrv_vfio_put_group(v->group_id);
 	free(v);
 }
 
 static int vfio_open(struct udrv_device *dev)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
 	struct vfio_region_info *cfg;
 	struct udrv_vfio *v;
-	char path[64];
-	int ret, iommu;
+	int ret;
 
 	ret = vfio_group_id(dev);
 	if (ret < 0)
@@ -136,53 +131,15 @@ static int vfio_open(struct udrv_device *dev)
 	v->group = v->device = -1;
 	dev->vfio = v;
 
-	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (v->container < 0) {
-		ret = udrv_err(errno, "%s: cannot open /dev/vfio/vfio: %s (load vfio-pci and vfio_iommu_type1)",
-			       dev->name, strerror(errno));
-		goto fail;
-	}
-	if (ioctl(v->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
-		ret = udrv_err(EINVAL, "%s: unknown VFIO API version", dev->name);
-		goto fail;
-	}
-	if (ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0) {
-		iommu = VFIO_TYPE1v2_IOMMU;
-	} else if (ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) > 0) {
-		iommu = VFIO_TYPE1_IOMMU;
-	} else {
-		ret = udrv_err(ENODEV, "%s: no VFIO type1 IOMMU driver (modprobe vfio_iommu_type1)",
-			       dev->name);
-		goto fail;
-	}
-
-	snprintf(path, sizeof(path), "/dev/vfio/%d", v->group_id);
-	v->group = open(path, O_RDWR | O_CLOEXEC);
-	if (v->group < 0) {
-		ret = errno;
-		ret = udrv_err(ret, "%s: cannot open %s: %s%s", dev->name, path, strerror(ret),
-			       ret == ENOENT ? " (is the device bound to vfio-pci?)" :
-			       ret == EBUSY ? " (the group is in use by another process)" :
-			       ret == EACCES ? " (run as root or give your user the group's node)" : "");
-		goto fail;
-	}
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status)) {
-		ret = udrv_err(errno, "%s: VFIO_GROUP_GET_STATUS: %s", dev->name, strerror(errno));
-		goto fail;
-	}
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		ret = vfio_not_viable(dev, v->group_id);
-		goto fail;
-	}
-	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
-	    ioctl(v->container, VFIO_SET_IOMMU, iommu)) {
-		ret = udrv_err(errno, "%s: attaching IOMMU group %d to a container: %s", dev->name,
-			       v->group_id, strerror(errno));
+	ret = udrv_vfio_get_group(dev, v->group_id, &v->group);
+	if (ret) {
+		v->group = -1;
 		goto fail;
 	}
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, dev->name);
 	if (v->device < 0) {
-		ret = udrv_err(errno, "%s: VFIO_GROUP_GET_DEVICE_FD: %s", dev->name, strerror(errno));
+		ret = udrv_err(errno, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
+			       strerror(errno), errno == EBUSY ? " (already open)" : "");
 		goto fail;
 	}
 	v->info.argsz = sizeof(v->info);

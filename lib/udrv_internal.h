@@ -94,6 +94,14 @@ int udrv_msix_holes(struct udrv_device *dev, unsigned int bar, struct udrv_range
 int udrv_map_ranges(struct udrv_device *dev, int fd, off_t file_off, int prot,
 		    const struct udrv_range *ranges, unsigned int n, struct udrv_bar_map *map);
 
+/* vfio_container.c: the process's container and its groups */
+const char *udrv_dev_root(void);
+int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu);
+int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
+void udrv_vfio_put_group(int group_id);
+int udrv_vfio_container_fd(void);
+int udrv_vfio_not_viable(struct udrv_device *dev, int group_id);
+
 /* sysfs.c: paths below $UDRV_SYSFS_ROOT (default /sys) */
 const char *udrv_sysfs_root(void);
 int udrv_sysfs_dev_path(const struct udrv_device *dev, const char *attr, char *buf, size_t size);

@@ -22,6 +22,18 @@
 #include <udrv/udrv.h>
 
 #define PCI_COMMAND        0x04
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 #define PCI_COMMAND_MASTER 0x0004
 
 /* First function with these ids, from sysfs; "" if there is none. */
@@ -245,6 +257,33 @@ static void test_reset(void **state)
 	}
 }
 
+/* Every VFIO device shares the process's container; two in one group share the group. */
+static void test_many_devices(void **state)
+{
+	static const unsigned int ids[][2] = {
+		{ 0x1234, 0x11e8 }, { 0x1b36, 0x0010 }, { 0x1af4, 0x1005 }, { 0x10ec, 0x8139 },
+	};
+	struct udrv_device *devs[4];
+	int before = count_fds(), during;
+	unsigned int i;
+	uint32_t id;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		devs[i] = open_ids(ids[i][0], ids[i][1]);
+	during = count_fds() - before;
+	printf("# 4 devices via %s hold %d fds\n", udrv_backend_name(udrv_backend(devs[0])), during);
+	if (udrv_backend(devs[0]) == UDRV_BACKEND_VFIO)
+		assert_int_equal(during, 1 + 4 + 4); /* one container, four groups, four devices */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(udrv_config_read32(devs[i], 0, &id), 0);
+		assert_int_equal(id, ids[i][1] << 16 | ids[i][0]);
+	}
+	for (i = 0; i < 4; i++)
+		udrv_close(devs[i]);
+	assert_int_equal(count_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_rtl8139_io_vs_mmio),
 		cmocka_unit_test(test_bus_master_and_enable),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_many_devices),
 	};
 
 	if (!getenv("UDRV_VM_PROFILE")) {

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The process's VFIO container and the IOMMU groups attached to it.
+ *
+ * VFIO lets a process open each group (/dev/vfio/N) only once, and a group
+ * must be attached to a container before its devices can be used.  udrv
+ * keeps one container per process, as DPDK does by default: every VFIO
+ * device opened shares it, so a DMA mapping made in the container is seen by
+ * all of them, and two devices of the same group share the group fd.  Groups
+ * and the container are reference-counted and released with the last device.
+ *
+ * No-IOMMU groups (/dev/vfio/noiommu-N, kernels built with
+ * CONFIG_VFIO_NOIOMMU and enable_unsafe_noiommu_mode=1) use the
+ * VFIO_NOIOMMU_IOMMU container type; a container holds groups of one kind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "udrv_internal.h"
+
+struct vfio_group {
+	int id;
+	int fd;
+	unsigned int refs;
+	struct vfio_group *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	int fd;
+	int iommu_type;          /* 0 until the first group is attached */
+	struct vfio_group *groups;
+} container = { PTHREAD_MUTEX_INITIALIZER, -1, 0, NULL };
+
+const char *udrv_dev_root(void)
+{
+	const char *root = getenv("UDRV_DEV_ROOT");
+
+	return root && *root ? root : "/dev";
+}
+
+int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu)
+{
+	struct stat st;
+
+	snprintf(buf, size, "%s/vfio/%d", udrv_dev_root(), group_id);
+	*noiommu = false;
+	if (!stat(buf, &st))
+		return 0;
+	snprintf(buf, size, "%s/vfio/noiommu-%d", udrv_dev_root(), group_id);
+	if (!stat(buf, &st)) {
+		*noiommu = true;
+		return 0;
+	}
+	snprintf(buf, size, "%s/vfio/%d", udrv_dev_root(), group_id);
+	return -ENOENT;
+}
+
+static int container_open(struct udrv_device *dev)
+{
+	char path[PATH_MAX];
+
+	if (container.fd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/vfio/vfio", udrv_dev_root());
+	container.fd = open(path, O_RDWR | O_CLOEXEC);
+	if (container.fd < 0)
+		return udrv_err(errno, "%s: cannot open %s: %s (modprobe vfio-pci vfio_iommu_type1)",
+				dev->name, path, strerror(errno));
+	if (ioctl(container.fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
+		close(container.fd);
+		container.fd = -1;
+		return udrv_err(EINVAL, "%s: unknown VFIO API version", dev->name);
+	}
+	return 0;
+}
+
+/* Pick the container's IOMMU driver for the first group attached to it. */
+static int choose_iommu(struct udrv_device *dev, bool noiommu)
+{
+	static const int type1[] = { VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU };
+	unsigned int i;
+
+	if (noiommu) {
+		if (ioctl(container.fd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU) > 0)
+			return VFIO_NOIOMMU_IOMMU;
+		return udrv_err(ENODEV, "%s: no-IOMMU group but the container lacks VFIO_NOIOMMU_IOMMU",
+				dev->name);
+	}
+	for (i = 0; i < sizeof(type1) / sizeof(type1[0]); i++)
+		if (ioctl(container.fd, VFIO_CHECK_EXTENSION, type1[i]) > 0)
+			return type1[i];
+	return udrv_err(ENODEV, "%s: no VFIO type1 IOMMU driver (modprobe vfio_iommu_type1)",
+			dev->name);
+}
+
+static void container_put(void)
+{
+	if (!container.groups && container.fd >= 0) {
+		close(container.fd);
+		container.fd = -1;
+		container.iommu_type = 0;
+	}
+}
+
+static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group **out)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_group *g;
+	char path[PATH_MAX];
+	bool noiommu;
+	int ret, type;
+
+	ret = udrv_vfio_group_path(group_id, path, sizeof(path), &noiommu);
+	if (ret)
+		return udrv_err(ENOENT, "%s: no %s: is the device bound to vfio-pci?", dev->name,
+				path);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	g->id = group_id;
+	g->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (g->fd < 0) {
+		ret = errno;
+		ret = udrv_err(ret, "%s: cannot open %s: %s%s", dev->name, path, strerror(ret),
+			       ret == EBUSY ? " (the group is in use by another process)" :
+			       ret == EACCES ? " (run as root or give your user the group's node)" : "");
+		goto fail;
+	}
+	if (ioctl(g->fd, VFIO_GROUP_GET_STATUS, &status)) {
+		ret = udrv_err(errno, "%s: VFIO_GROUP_GET_STATUS: %s", dev->name, strerror(errno));
+		goto fail;
+	}
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		ret = udrv_vfio_not_viable(dev, group_id);
+		goto fail;
+	}
+	if (container.iommu_type &&
+	    (container.iommu_type == VFIO_NOIOMMU_IOMMU) != noiommu) {
+		ret = udrv_err(EINVAL, "%s: cannot mix no-IOMMU and IOMMU groups in one container",
+			       dev->name);
+		goto fail;
+	}
+	if (ioctl(g->fd, VFIO_GROUP_SET_CONTAINER, &container.fd)) {
+		ret = udrv_err(errno, "%s: attaching IOMMU group %d to the container: %s",
+			       dev->name, group_id, strerror(errno));
+		goto fail;
+	}
+	if (!container.iommu_type) {
+		type = choose_iommu(dev, noiommu);
+		if (type < 0 || ioctl(container.fd, VFIO_SET_IOMMU, type)) {
+			ret = type < 0 ? type : udrv_err(errno, "%s: VFIO_SET_IOMMU: %s", dev->name,
+							 strerror(errno));
+			ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER);
+			goto fail;
+		}
+		container.iommu_type = type;
+	}
+	g->refs = 1;
+	g->next = container.groups;
+	container.groups = g;
+	*out = g;
+	return 0;
+fail:
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g);
+	return ret;
+}
+
+int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd)
+{
+	struct vfio_group *g;
+	int ret;
+
+	pthread_mutex_lock(&container.lock);
+	for (g = container.groups; g; g = g->next)
+		if (g->id == group_id)
+			break;
+	if (g) {
+		g->refs++;
+		ret = 0;
+	} else {
+		ret = container_open(dev);
+		if (!ret)
+			ret = group_attach(dev, group_id, &g);
+		if (ret)
+			container_put();
+	}
+	if (!ret)
+		*group_fd = g->fd;
+	pthread_mutex_unlock(&container.lock);
+	return ret;
+}
+
+void udrv_vfio_put_group(int group_id)
+{
+	struct vfio_group **pg, *g;
+
+	pthread_mutex_lock(&container.lock);
+	for (pg = &container.groups; (g = *pg); pg = &g->next) {
+		if (g->id != group_id)
+			continue;
+		if (--g->refs == 0) {
+			*pg = g->next;
+			ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER);
+			close(g->fd);
+			free(g);
+		}
+		break;
+	}
+	container_put();
+	pthread_mutex_unlock(&container.lock);
+}
+
+int udrv_vfio_container_fd(void)
+{
+	return container.fd;
+}
