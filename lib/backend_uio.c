@@ -23,19 +23,25 @@
 
 static int find_uio(struct udrv_device *dev, const char *driver)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], bound[64] = "";
 	struct dirent *de;
 	DIR *dir;
 	int ret;
 
+	/* Both UIO drivers make a uioN directory: check it is the driver we speak to. */
+	ret = udrv_sysfs_dev_path(dev, "driver", path, sizeof(path));
+	if (ret)
+		return ret;
+	udrv_sysfs_link_name(path, bound, sizeof(bound));
 	ret = udrv_sysfs_dev_path(dev, "uio", path, sizeof(path));
 	if (ret)
 		return ret;
-	dir = opendir(path);
+	dir = strcmp(bound, driver) ? NULL : opendir(path);
 	if (!dir)
 		return udrv_err(ENODEV,
-				"%s: not bound to %s (no %s); bind it first: echo %s > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",
-				dev->name, driver, path, driver, dev->name, dev->name);
+				"%s: not bound to %s (bound to %s); bind it first: echo %s > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",
+				dev->name, driver, *bound ? bound : "no driver", driver, dev->name,
+				dev->name);
 	while ((de = readdir(dir)))
 		if (sscanf(de->d_name, "uio%d", &dev->uio_num) == 1)
 			break;

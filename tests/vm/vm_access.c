@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -125,6 +126,89 @@ static void test_errors_leak_nothing(void **state)
 	assert_int_equal(count_fds(), fds);
 }
 
+/*
+ * Without root: the open (UIO node, VFIO group node) or the BAR map (sysfs
+ * resourceN) must fail with EACCES/EPERM and a message that says to run as
+ * root.  Run in a child that drops to nobody.
+ */
+static void test_not_root(void **state)
+{
+	char msg[600] = "";
+	int pfd[2], status, ret;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct udrv_device *dev;
+		void *bar0;
+
+		close(pfd[0]);
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		ret = udrv_open(edu_addr, NULL, &dev);
+		if (!ret) {
+			ret = udrv_bar_map(dev, 0, &bar0, NULL);
+			udrv_close(dev);
+		}
+		dprintf(pfd[1], "%d %s", ret, udrv_last_error());
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	printf("# as nobody: %s\n", msg);
+	ret = atoi(msg);
+	assert_true(ret == -EACCES || ret == -EPERM);
+	assert_true(strstr(msg, "root") != NULL);
+}
+
+/* Forcing a backend the device is not bound to names the driver and the remedy. */
+static void test_forced_wrong_backend(void **state)
+{
+	static const struct {
+		enum udrv_backend backend;
+		const char *msg;
+	} cases[] = {
+		{ UDRV_BACKEND_UIO, "not bound to uio_pci_generic" },
+		{ UDRV_BACKEND_STUB, "not bound to udrv_stub" },
+	};
+	struct udrv_open_opts opts;
+	struct udrv_device *dev;
+	char path[128];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		if (cases[i].backend == expected)
+			continue;
+		opts.backend = cases[i].backend;
+		assert_int_equal(udrv_open(edu_addr, &opts, &dev), -ENODEV);
+		assert_non_null(strstr(udrv_last_error(), cases[i].msg));
+		assert_non_null(strstr(udrv_last_error(), "driver_override"));
+	}
+	if (expected == UDRV_BACKEND_VFIO)
+		return;
+	/* VFIO on a device that is not bound to vfio-pci: why depends on the machine. */
+	opts.backend = UDRV_BACKEND_VFIO;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", edu_addr);
+	assert_true(udrv_open(edu_addr, &opts, &dev) < 0);
+	printf("# forced VFIO: %s\n", udrv_last_error());
+	if (access(path, F_OK))
+		assert_non_null(strstr(udrv_last_error(), "no IOMMU group"));
+	else if (access("/dev/vfio/vfio", F_OK))
+		assert_non_null(strstr(udrv_last_error(), "modprobe vfio-pci"));
+	else
+		assert_non_null(strstr(udrv_last_error(), "bound to vfio-pci"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_bar0_ident_liveness),
 		cmocka_unit_test(test_config_matches_sysfs),
 		cmocka_unit_test(test_errors_leak_nothing),
+		cmocka_unit_test(test_not_root),
+		cmocka_unit_test(test_forced_wrong_backend),
 	};
 	const char *profile = getenv("UDRV_VM_PROFILE");
 
