@@ -240,7 +240,9 @@ static int check_config(struct udrv_device *dev, const void *buf, size_t len, of
 {
 	if (!buf)
 		return udrv_err(EINVAL, "%s: config access with a NULL buffer", dev->name);
-	if (off < 0 || (size_t)off > dev->config_size || len > dev->config_size - off)
+	if (off < 0)
+		return udrv_err(EINVAL, "%s: negative config offset %jd", dev->name, (intmax_t)off);
+	if ((size_t)off > dev->config_size || len > dev->config_size - off)
 		return udrv_err(EINVAL,
 				"%s: config access of %zu bytes at 0x%jx is outside the device's %zu-byte config space",
 				dev->name, len, (intmax_t)off, dev->config_size);
