@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* A fake /sys for unit tests; see fake_sysfs.h. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,14 +97,3 @@ size_t fake_sysfs_load(const char *name, unsigned char *buf, size_t size)
 	return n;
 }
 
-int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}

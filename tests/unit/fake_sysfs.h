@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "fds.h"
+
 /* Create the tree and point UDRV_SYSFS_ROOT at it; returns its path. */
 const char *fake_sysfs_create(void);
 /* Remove the tree and unset UDRV_SYSFS_ROOT. */
@@ -22,7 +24,5 @@ void fake_sysfs_add_device(const char *addr, const void *config, size_t config_l
 void fake_sysfs_bind(const char *addr, const char *driver);
 /* Read a recorded config space from tests/unit/data; returns its length. */
 size_t fake_sysfs_load(const char *name, unsigned char *buf, size_t size);
-/* Number of open file descriptors of this process. */
-int count_fds(void);
 
 #endif /* FAKE_SYSFS_H */

@@ -7,7 +7,6 @@
  * Environment (set by udrv-vm): UDRV_EDU = PCI address of the edu device,
  * UDRV_VM_PROFILE = uio | stub | vfio | none.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -22,22 +21,12 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
+#include "fds.h"
+
 #define EDU_IDENT 0x010000ed
 
 static const char *edu_addr;
 static enum udrv_backend expected;
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static struct udrv_device *open_edu(void)
 {

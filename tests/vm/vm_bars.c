@@ -21,19 +21,10 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
+#include "fds.h"
+
 #define PCI_COMMAND        0x04
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 #define PCI_COMMAND_MASTER 0x0004
 
 /* First function with these ids, from sysfs; "" if there is none. */
