@@ -13,5 +13,8 @@
 #include <udrv/device.h>
 #include <udrv/caps.h>
 #include <udrv/mmio.h>
+#include <udrv/discover.h>
+#include <udrv/bind.h>
+#include <udrv/monitor.h>
 
 #endif /* UDRV_UDRV_H */

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading a kernel module with modprobe, started by posix_spawn (no fork of
+ * a possibly large, multi-threaded driver process) with its output captured
+ * for the error message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bind_internal.h"
+
+extern char **environ;
+
+static int spawn(const char *prog, const char *module, int out, pid_t *pid)
+{
+	char *argv[] = { (char *)prog, (char *)module, NULL };
+	posix_spawn_file_actions_t fa;
+	int ret;
+
+	ret = posix_spawn_file_actions_init(&fa);
+	if (ret)
+		return ret;
+	ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!ret)
+		ret = posix_spawn_file_actions_adddup2(&fa, out, 1);
+	if (!ret)
+		ret = posix_spawn_file_actions_adddup2(&fa, out, 2);
+	if (!ret)
+		ret = strchr(prog, '/') ? posix_spawn(pid, prog, &fa, NULL, argv, environ) :
+					  posix_spawnp(pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return ret;
+}
+
+/* Read everything the child writes; keep the first size - 1 bytes, one line. */
+static void collect(int fd, char *buf, size_t size)
+{
+	size_t used = 0;
+	char chunk[256], *p;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (used + 1 < size) {
+			size_t take = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
+
+			memcpy(buf + used, chunk, take);
+			used += take;
+		}
+	}
+	while (used && (buf[used - 1] == '\n' || buf[used - 1] == ' '))
+		used--;
+	buf[used] = '\0';
+	for (p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+int udrv_modprobe(const char *module, const char *why)
+{
+	static const char *const fallback[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
+	const char *prog = getenv("UDRV_MODPROBE");
+	char out[384] = "";
+	int pipefd[2], status, ret;
+	pid_t pid;
+	size_t i;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return udrv_err(errno, "loading %s: cannot create a pipe: %s", module,
+				strerror(errno));
+	if (prog && *prog) {
+		ret = access(prog, X_OK) ? errno : spawn(prog, module, pipefd[1], &pid);
+	} else {
+		prog = "modprobe";
+		ret = spawn(prog, module, pipefd[1], &pid);
+		for (i = 0; ret == ENOENT && i < sizeof(fallback) / sizeof(fallback[0]); i++) {
+			prog = fallback[i];
+			ret = spawn(prog, module, pipefd[1], &pid);
+		}
+	}
+	close(pipefd[1]);
+	if (ret) {
+		close(pipefd[0]);
+		return udrv_err(ret, "cannot run %s to load %s: %s (install kmod, or %s)", prog,
+				module, strerror(ret), why);
+	}
+	collect(pipefd[0], out, sizeof(out));
+	close(pipefd[0]);
+
+	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (ret < 0)
+		return 0; /* SIGCHLD ignored: the status is gone; the caller checks the result */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* Where posix_spawn cannot report exec errors (e.g. under valgrind), 127 says it. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !*out)
+		return udrv_err(ENOENT, "cannot run %s to load %s: not found or not executable (install kmod, or %s)",
+				prog, module, why);
+	if (WIFEXITED(status))
+		return udrv_err(ENOENT, "%s %s failed (exit status %d)%s%s; %s", prog, module,
+				WEXITSTATUS(status), *out ? ": " : "", out, why);
+	return udrv_err(EIO, "%s %s was killed by signal %d; %s", prog, module,
+			WTERMSIG(status), why);
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * udrv-bind: show PCI functions with their drivers and IOMMU groups, and
+ * move them between kernel drivers (vfio-pci, uio_pci_generic, udrv_stub or
+ * any other), like DPDK's dpdk-devbind, on top of libudrv.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <udrv/bind.h>
+#include <udrv/discover.h>
+#include <udrv/error.h>
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"usage: udrv-bind --status [-v] [-s SLOT] [-d ID]\n"
+	"       udrv-bind -b DRIVER ADDR...\n"
+	"       udrv-bind -u ADDR...\n"
+	"       udrv-bind --help\n"
+	"\n"
+	"Show PCI functions and move them between kernel drivers for user-space drivers.\n"
+	"\n"
+	"  --status          table of PCI functions: address, vendor:device, class,\n"
+	"                    revision, bound driver, IOMMU group (- if none) and the\n"
+	"                    udrv backend udrv_open() would use (vfio, uio, stub, sysfs)\n"
+	"  -v, --verbose     with --status: also list each function's BARs\n"
+	"  -s SLOT           with --status: only [[[domain]:][bus]:][slot][.[func]]\n"
+	"  -d ID             with --status: only [vendor]:[device][:class[:prog-if]]\n"
+	"                    (hex, as lspci -s/-d: empty or * = any, x in class = any digit)\n"
+	"  -b, --bind DRIVER bind each ADDR to DRIVER (vfio-pci, uio_pci_generic, udrv_stub\n"
+	"                    or any PCI driver), loading its module with modprobe if needed;\n"
+	"                    driver_override stays set to DRIVER\n"
+	"  -u, --unbind      detach each ADDR from its driver (driver_override unchanged)\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"ADDR is [[domain:]bus:]slot.func in hex, e.g. 0000:00:04.0 or 00:04.0.\n"
+	"Binding needs root. A function whose /dev/uioN or VFIO group a process holds is\n"
+	"refused, and so is vfio-pci for a function without an IOMMU group or whose group\n"
+	"has functions on host drivers.\n"
+	"\n"
+	"exit status: 0 success; 1 an operation failed (the reason is printed, the other\n"
+	"ADDRs are still processed); 2 usage error.\n"
+	"environment: UDRV_SYSFS_ROOT (default /sys), UDRV_MODPROBE (default modprobe).\n";
+
+static int usage_error(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "udrv-bind: %s\n", msg);
+	fprintf(stderr, "Try 'udrv-bind --help'.\n");
+	return EXIT_USAGE;
+}
+
+static void print_bars(const struct udrv_pci_info *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < UDRV_NUM_BARS; i++) {
+		const struct udrv_pci_bar *b = &p->bars[i];
+
+		if (!b->size)
+			continue;
+		printf("    BAR%u  %s%s at 0x%" PRIx64 ", %" PRIu64 " bytes\n", i,
+		       (b->flags & UDRV_BAR_IO) ? "I/O ports" :
+		       (b->flags & UDRV_BAR_MEM64) ? "memory, 64-bit" : "memory, 32-bit",
+		       (b->flags & UDRV_BAR_PREFETCH) ? ", prefetchable" : "", b->start, b->size);
+	}
+}
+
+static int status(const char *slot, const char *id, bool verbose)
+{
+	struct udrv_pci_filter f;
+	struct udrv_pci_info *list;
+	size_t n, i;
+	char group[16];
+
+	if (udrv_pci_filter_parse(&f, slot, id))
+		return usage_error(udrv_last_error());
+	if (udrv_pci_scan(&f, &list, &n)) {
+		fprintf(stderr, "udrv-bind: %s\n", udrv_last_error());
+		return 1;
+	}
+	printf("%-13s %-9s %-6s %-3s %-16s %-5s %s\n", "ADDRESS", "ID", "CLASS", "REV", "DRIVER",
+	       "IOMMU", "BACKEND");
+	for (i = 0; i < n; i++) {
+		const struct udrv_pci_info *p = &list[i];
+
+		if (p->iommu_group >= 0)
+			snprintf(group, sizeof(group), "%d", p->iommu_group);
+		else
+			snprintf(group, sizeof(group), "-");
+		printf("%-13s %04x:%04x %06x %02x  %-16s %-5s %s\n", p->name, p->vendor, p->device,
+		       p->class_code, p->revision, *p->driver ? p->driver : "-", group,
+		       udrv_backend_name(p->backend));
+		if (verbose)
+			print_bars(p);
+	}
+	udrv_pci_free(list);
+	return 0;
+}
+
+static int bind_all(const char *driver, char **addrs, int n)
+{
+	char name[UDRV_PCI_ADDR_STRLEN];
+	struct udrv_bind_state prev;
+	struct udrv_pci_addr a;
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (udrv_pci_addr_parse(addrs[i], &a) ||
+		    (driver ? udrv_bind(addrs[i], driver, &prev) : udrv_unbind(addrs[i]))) {
+			fprintf(stderr, "udrv-bind: %s\n", udrv_last_error());
+			rc = 1;
+			continue;
+		}
+		udrv_pci_addr_format(&a, name, sizeof(name));
+		if (driver)
+			printf("%s: %s -> %s\n", name, *prev.driver ? prev.driver : "none", driver);
+		else
+			printf("%s: unbound\n", name);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "unbind", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *slot = NULL, *id = NULL, *driver = NULL;
+	bool show = false, unbind = false, verbose = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vs:d:b:uh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			show = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 's':
+			slot = optarg;
+			break;
+		case 'd':
+			id = optarg;
+			break;
+		case 'b':
+			driver = optarg;
+			break;
+		case 'u':
+			unbind = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return usage_error(NULL); /* getopt said what */
+		}
+	}
+	if (show + unbind + !!driver != 1)
+		return usage_error("give exactly one of --status, -b DRIVER and -u");
+	if (show) {
+		if (optind < argc)
+			return usage_error("--status takes no addresses (filter with -s SLOT)");
+		return status(slot, id, verbose);
+	}
+	if (slot || id || verbose)
+		return usage_error("-s, -d and -v go with --status only");
+	if (optind == argc)
+		return usage_error("no PCI address given");
+	return bind_all(driver, argv + optind, argc - optind);
+}
