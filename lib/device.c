@@ -302,3 +302,20 @@ UDRV_EXPORT int udrv_config_write16(struct udrv_device *dev, off_t off, uint16_t
 
 	return config_sized(dev, off, &le, 2, true);
 }
+
+UDRV_EXPORT int udrv_config_read8(struct udrv_device *dev, off_t off, uint8_t *val)
+{
+	return config_sized(dev, off, val, 1, false);
+}
+
+UDRV_EXPORT int udrv_config_write8(struct udrv_device *dev, off_t off, uint8_t val)
+{
+	return config_sized(dev, off, &val, 1, true);
+}
+
+UDRV_EXPORT int udrv_config_write32(struct udrv_device *dev, off_t off, uint32_t val)
+{
+	uint32_t le = htole32(val);
+
+	return config_sized(dev, off, &le, 4, true);
+}

@@ -171,6 +171,7 @@ static void test_config(void **state)
 	unsigned char buf[4];
 	uint32_t v32;
 	uint16_t v16;
+	uint8_t v8;
 
 	(void)state;
 	assert_int_equal(udrv_open(DEV, NULL, &dev), 0);
@@ -191,6 +192,14 @@ static void test_config(void **state)
 	assert_int_equal(udrv_config_write16(dev, 4, 0x0406), 0);
 	assert_int_equal(udrv_config_read16(dev, 4, &v16), 0);
 	assert_int_equal(v16, 0x0406);
+	assert_int_equal(udrv_config_write8(dev, 0x3c, 0x0b), 0);
+	assert_int_equal(udrv_config_read8(dev, 0x3c, &v8), 0);
+	assert_int_equal(v8, 0x0b);
+	assert_int_equal(udrv_config_write32(dev, 0x40, 0xdeadbeef), 0);
+	assert_int_equal(udrv_config_read(dev, buf, 4, 0x40), 4);
+	assert_int_equal(buf[0], 0xef);
+	assert_int_equal(buf[3], 0xde);
+	assert_int_equal(udrv_config_write32(dev, 0x42, 0), -EINVAL);
 	udrv_close(dev);
 }
 

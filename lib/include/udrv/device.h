@@ -15,10 +15,13 @@
  * SYSFS          anything or none   resourceN BARs and config; root only
  * ============== ================== ==========================================
  *
- * Thread safety: a device handle is not locked.  Opening, closing and mapping
- * must not race with other calls on the same handle; register access through
- * mapped BARs (see <udrv/mmio.h>) and config-space access may run from any
- * number of threads at once.  Different handles are independent.
+ * Thread safety: a device handle is not locked.  Closing, mapping and
+ * unmapping must not race with other calls on the same handle; register
+ * access through mapped BARs (see <udrv/mmio.h>), udrv_bar_read/write on a
+ * BAR that is already mapped, and config-space access may run from any
+ * number of threads at once.  Different handles may be used from different
+ * threads freely: what they share (the process's VFIO container and its
+ * groups) is locked inside libudrv.  Error messages are per thread.
  */
 #ifndef UDRV_DEVICE_H
 #define UDRV_DEVICE_H
@@ -185,6 +188,26 @@ ssize_t udrv_config_read(struct udrv_device *dev, void *buf, size_t len, off_t o
 ssize_t udrv_config_write(struct udrv_device *dev, const void *buf, size_t len, off_t off);
 
 /**
+ * udrv_config_read8() - read a config-space byte
+ * @dev: the device
+ * @off: offset
+ * @val: the value
+ *
+ * Return: 0 or a negative errno (see udrv_config_read()).
+ */
+int udrv_config_read8(struct udrv_device *dev, off_t off, uint8_t *val);
+
+/**
+ * udrv_config_read16() - read an aligned little-endian word of config space
+ * @dev: the device
+ * @off: offset, a multiple of 2
+ * @val: the value, in CPU byte order
+ *
+ * Return: 0 or a negative errno (-EINVAL for a misaligned @off).
+ */
+int udrv_config_read16(struct udrv_device *dev, off_t off, uint16_t *val);
+
+/**
  * udrv_config_read32() - read an aligned little-endian dword of config space
  * @dev: the device
  * @off: offset, a multiple of 4
@@ -195,14 +218,14 @@ ssize_t udrv_config_write(struct udrv_device *dev, const void *buf, size_t len, 
 int udrv_config_read32(struct udrv_device *dev, off_t off, uint32_t *val);
 
 /**
- * udrv_config_read16() - read an aligned little-endian word of config space
+ * udrv_config_write8() - write a config-space byte
  * @dev: the device
- * @off: offset, a multiple of 2
- * @val: the value, in CPU byte order
+ * @off: offset
+ * @val: the value
  *
  * Return: 0 or a negative errno.
  */
-int udrv_config_read16(struct udrv_device *dev, off_t off, uint16_t *val);
+int udrv_config_write8(struct udrv_device *dev, off_t off, uint8_t val);
 
 /**
  * udrv_config_write16() - write an aligned little-endian word of config space
@@ -213,6 +236,16 @@ int udrv_config_read16(struct udrv_device *dev, off_t off, uint16_t *val);
  * Return: 0 or a negative errno.
  */
 int udrv_config_write16(struct udrv_device *dev, off_t off, uint16_t val);
+
+/**
+ * udrv_config_write32() - write an aligned little-endian dword of config space
+ * @dev: the device
+ * @off: offset, a multiple of 4
+ * @val: the value, in CPU byte order
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_config_write32(struct udrv_device *dev, off_t off, uint32_t val);
 
 /**
  * struct udrv_range - a byte range inside a BAR
