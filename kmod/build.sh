@@ -24,8 +24,10 @@ shift 3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-for f in "$src"/*.c "$src"/*.h "$src"/Kbuild "$src"/Makefile; do
-	dst=$out/${f##*/}
+mkdir -p "$out/uapi"
+for f in "$src"/*.c "$src"/*.h "$src"/Kbuild "$src"/Makefile "$src"/uapi/*.h; do
+	[ -f "$f" ] || continue
+	dst=$out/${f#"$src"/}
 	cmp -s "$f" "$dst" || cp "$f" "$dst"
 done
 

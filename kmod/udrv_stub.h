@@ -5,9 +5,10 @@
  * One struct udrv_stub_dev exists per bound PCI function.  It is reference
  * counted (not devm-allocated) because it must outlive remove(): a process
  * may still have a BAR mapped when the device is unbound, and the mapping's
- * vm_operations keep using the struct until munmap().  The DMA buffer
- * support planned for later (dma-buf fds handed out through a control char
- * device) will hold references the same way and adds its own members below.
+ * vm_operations keep using the struct until munmap().  Every DMA buffer
+ * (a dma-buf handed out through the control device /dev/udrv/<address>)
+ * and every open file of that control device hold a reference the same
+ * way, so the struct and the pci_dev stay until the last of them is gone.
  */
 #ifndef UDRV_STUB_H
 #define UDRV_STUB_H
@@ -15,6 +16,8 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
@@ -69,7 +72,11 @@ struct udrv_stub_map {
 /**
  * struct udrv_stub_dev - per-device state
  * @ref: lifetime; probe holds one reference, every live VMA holds one
+ * @node: entry in the list of all live states (udrv_stub_main.c)
  * @pdev: the PCI function (reference held until @ref drops to zero)
+ * @dev_deleted: the pci_dev was deleted (hot-removed); its DMA API state
+ *               may be gone.  Guarded by the lock of
+ *               udrv_stub_lock_present()
  * @info: what the UIO core knows about the device
  * @bar_mask: BARs requested with pci_request_selected_regions()
  * @dma_bits: DMA address width that dma_set_mask_and_coherent() accepted
@@ -85,10 +92,23 @@ struct udrv_stub_map {
  * @irq_kind: interrupt mode chosen at probe
  * @irq_lock: protects @irq_masked against the hard interrupt handler
  * @irq_masked: interrupt masked, waiting for user space to write 1
+ * @ctl: the control device /dev/udrv/<address> (udrv_stub_ctl.c)
+ * @ctl_name: its name in /sys/class/misc ("udrv-<address>")
+ * @ctl_nodename: its node below /dev ("udrv/<address>")
+ * @ctl_registered: @ctl is registered (between probe and remove)
+ * @dma_lock: serialises allocations, DMA mask changes and remove() against
+ *            each other; guards @dma_gone, @buffers and @nr_buffers
+ * @dma_gone: set once by remove(): no new buffers, ioctls fail with ENODEV
+ * @buffers: live DMA buffers (struct udrv_stub_buf, udrv_stub_dmabuf.c)
+ * @nr_buffers: number of entries on @buffers (sysfs "dma_buffers")
+ * @old_max_seg: the device's max DMA segment size before probe, restored
+ *               at remove
  */
 struct udrv_stub_dev {
 	struct kref ref;
+	struct list_head node;
 	struct pci_dev *pdev;
+	u8 dev_deleted;
 	struct uio_info info;
 	int bar_mask;
 	unsigned int dma_bits;
@@ -106,7 +126,33 @@ struct udrv_stub_dev {
 	enum udrv_stub_irq_kind irq_kind;
 	spinlock_t irq_lock;	/* see the kernel-doc above */
 	u8 irq_masked;
+
+	struct miscdevice ctl;
+	char ctl_name[32];
+	char ctl_nodename[32];
+	u8 ctl_registered;
+	struct mutex dma_lock;	/* see the kernel-doc above */
+	u8 dma_gone;
+	struct list_head buffers;
+	unsigned int nr_buffers;
+	unsigned int old_max_seg;
 };
+
+/*
+ * vm_flags became read-only in 6.3 (set through vm_flags_set(), which also
+ * asserts the mmap lock).  Kbuild defines UDRV_STUB_HAVE_VM_FLAGS_SET when
+ * the kernel headers have it; feature detection rather than a version
+ * check also covers distribution kernels that backported it.
+ */
+static inline void udrv_stub_vm_flags_set(struct vm_area_struct *vma,
+					  vm_flags_t flags)
+{
+#ifdef UDRV_STUB_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
 
 static inline struct udrv_stub_dev *to_udrv_stub_dev(struct uio_info *info)
 {
@@ -116,6 +162,8 @@ static inline struct udrv_stub_dev *to_udrv_stub_dev(struct uio_info *info)
 /* udrv_stub_main.c */
 void udrv_stub_get(struct udrv_stub_dev *sdev);
 void udrv_stub_put(struct udrv_stub_dev *sdev);
+bool udrv_stub_lock_present(struct udrv_stub_dev *sdev);
+void udrv_stub_unlock_present(void);
 
 /* udrv_stub_mmap.c */
 int udrv_stub_bars_init(struct udrv_stub_dev *sdev);
@@ -128,5 +176,32 @@ int udrv_stub_irq_init(struct udrv_stub_dev *sdev);
 void udrv_stub_irq_fini(struct udrv_stub_dev *sdev);
 void udrv_stub_irq_rearm(struct udrv_stub_dev *sdev);
 const char *udrv_stub_irq_kind_name(enum udrv_stub_irq_kind kind);
+
+/* udrv_stub_ctl.c */
+int udrv_stub_ctl_init(struct udrv_stub_dev *sdev);
+void udrv_stub_ctl_fini(struct udrv_stub_dev *sdev);
+
+/* udrv_stub_dmabuf.c */
+struct dma_buf;
+struct udrv_stub_segment;
+
+/**
+ * enum udrv_stub_buf_kind - the two kinds of DMA buffer
+ * @UDRV_STUB_BUF_COHERENT: dma_alloc_coherent(), one bus-contiguous range
+ * @UDRV_STUB_BUF_STREAMING: single pages, mapped with dma_map_sgtable()
+ */
+enum udrv_stub_buf_kind {
+	UDRV_STUB_BUF_COHERENT,
+	UDRV_STUB_BUF_STREAMING,
+};
+
+struct dma_buf *udrv_stub_buf_create(struct udrv_stub_dev *sdev,
+				     enum udrv_stub_buf_kind kind, size_t size,
+				     u64 *dma_addr, u32 *nr_segments);
+int udrv_stub_buf_segments(struct udrv_stub_dev *sdev, struct dma_buf *dmabuf,
+			   bool importer, struct udrv_stub_segment __user *useg,
+			   u32 *nr);
+void udrv_stub_bufs_revoke(struct udrv_stub_dev *sdev);
+u64 udrv_stub_max_buffer_size(void);
 
 #endif /* UDRV_STUB_H */

@@ -15,6 +15,9 @@
  * What user space then finds:
  *
  *   /dev/uioN                         mmap() a BAR, read() interrupts
+ *   /dev/udrv/<bdf>                   ioctls: DMA buffers as dma-buf fds,
+ *                                     DMA mask (uapi/udrv_stub.h,
+ *                                     udrv_stub_ctl.c, udrv_stub_dmabuf.c)
  *   /sys/class/uio/uioN/name          "udrv_stub"
  *   /sys/class/uio/uioN/maps/mapK/    memory BARs in BAR order:
  *       name    "BAR<n>"  (K is not n: I/O and 64-bit BARs shift the count)
@@ -26,6 +29,7 @@
  *       irq_mode   "msi", "intx" or "none" (see udrv_stub_irq.c)
  *       dma_bits   DMA mask width in force
  *       mappings   number of live BAR mappings (debugging aid)
+ *       dma_buffers  number of live DMA buffers (debugging aid)
  *
  * To map BAR n: find K with maps/mapK/name == "BAR<n>", then
  *   p = mmap(NULL, round_up(offset + size, PAGE_SIZE), PROT_READ | PROT_WRITE,
@@ -37,13 +41,16 @@
  * device cannot keep writing to memory after its user-space driver died.
  *
  * This file holds probe/remove and the module glue; the BARs and their
- * mmap path live in udrv_stub_mmap.c, interrupts in udrv_stub_irq.c.
+ * mmap path live in udrv_stub_mmap.c, interrupts in udrv_stub_irq.c, the
+ * control device in udrv_stub_ctl.c and the DMA buffers in
+ * udrv_stub_dmabuf.c.
  */
 
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -71,11 +78,25 @@ module_param_cb(dma_bits, &dma_bits_ops, &dma_bits, 0644);
 MODULE_PARM_DESC(dma_bits,
 		 "DMA address width to request at probe, 24-64 (default 64; a refused width above 32 falls back to 32)");
 
+/*
+ * Every struct udrv_stub_dev alive, bound or not (DMA buffers, open files
+ * and VMAs can keep one after remove()), so that the deletion of a pci_dev
+ * can be told to the state that still refers to it.  The lock also
+ * guards udrv_stub_dev.dev_deleted.
+ */
+static LIST_HEAD(udrv_stub_devs);
+static DEFINE_MUTEX(udrv_stub_devs_lock);
+
 static void udrv_stub_release(struct kref *ref)
 {
 	struct udrv_stub_dev *sdev = container_of(ref, struct udrv_stub_dev, ref);
 
+	mutex_lock(&udrv_stub_devs_lock);
+	list_del(&sdev->node);
+	mutex_unlock(&udrv_stub_devs_lock);
+
 	pci_dev_put(sdev->pdev);
+	mutex_destroy(&sdev->dma_lock);
 	mutex_destroy(&sdev->lock);
 	kfree(sdev);
 }
@@ -100,18 +121,73 @@ void udrv_stub_put(struct udrv_stub_dev *sdev)
 	kref_put(&sdev->ref, udrv_stub_release);
 }
 
+/**
+ * udrv_stub_lock_present() - hold off the teardown of a deleted device
+ * @sdev: device state
+ *
+ * Takes the lock that the deletion of a pci_dev (hot-unplug, or
+ * /sys/bus/pci/devices/<bdf>/remove) waits for in udrv_stub_bus_notify()
+ * before the IOMMU layer tears down the device's DMA state.  Release it
+ * with udrv_stub_unlock_present(), whatever this returned.
+ *
+ * Return: true if the pci_dev has not been deleted.
+ */
+bool udrv_stub_lock_present(struct udrv_stub_dev *sdev)
+{
+	mutex_lock(&udrv_stub_devs_lock);
+	return !sdev->dev_deleted;
+}
+
+/** udrv_stub_unlock_present() - undo udrv_stub_lock_present() */
+void udrv_stub_unlock_present(void)
+{
+	mutex_unlock(&udrv_stub_devs_lock);
+}
+
+/*
+ * Deleting a pci_dev (pci_stop_and_remove_bus_device()) first unbinds its
+ * driver (our remove() runs), then calls device_del(), which sends
+ * BUS_NOTIFY_DEL_DEVICE and, last, BUS_NOTIFY_REMOVED_DEVICE, on which the
+ * IOMMU core releases the device: the IOMMU driver drops the device's DMA
+ * ops and its IOMMU group, and the DMA API can no longer free or map
+ * memory that was allocated through them.  Mark our state on DEL_DEVICE,
+ * under the lock that the users of that DMA state hold (see
+ * udrv_stub_dmabuf.c), so none of them is still running when it goes.
+ */
+static int udrv_stub_bus_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	struct device *dev = data;
+	struct udrv_stub_dev *sdev;
+
+	if (action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+
+	mutex_lock(&udrv_stub_devs_lock);
+	list_for_each_entry(sdev, &udrv_stub_devs, node)
+		if (&sdev->pdev->dev == dev)
+			sdev->dev_deleted = 1;
+	mutex_unlock(&udrv_stub_devs_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block udrv_stub_bus_nb = {
+	.notifier_call = udrv_stub_bus_notify,
+};
+
 /*
  * uio_info.open/.release run under the UIO core's info_lock for every
  * open()/last close() of /dev/uioN.  The first opener gets bus mastering
  * and a re-armed interrupt (a previous user may have died with it masked);
- * the last close stops the device from issuing DMA or MSI writes.
+ * the last close stops the device from issuing DMA or MSI writes.  Once
+ * remove() has begun (revoked), bus mastering stays off.
  */
 static int udrv_stub_open(struct uio_info *info, struct inode *inode)
 {
 	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
 
 	mutex_lock(&sdev->lock);
-	if (sdev->open_count++ == 0) {
+	if (sdev->open_count++ == 0 && !sdev->revoked) {
 		pci_set_master(sdev->pdev);
 		udrv_stub_irq_rearm(sdev);
 	}
@@ -148,6 +224,13 @@ static int udrv_stub_set_dma_mask(struct udrv_stub_dev *sdev)
 		return ret;
 	}
 	sdev->dma_bits = bits;
+
+	/*
+	 * The PCI core's default DMA segment limit is 64 KiB.  User space
+	 * gets the segment list and splits it as its device needs, so let
+	 * an IOMMU merge a streaming buffer into one segment.
+	 */
+	dma_set_max_seg_size(dev, UINT_MAX);
 	return 0;
 }
 
@@ -161,8 +244,14 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&sdev->ref);
 	sdev->pdev = pci_dev_get(pdev);
+	mutex_lock(&udrv_stub_devs_lock);
+	list_add(&sdev->node, &udrv_stub_devs);
+	mutex_unlock(&udrv_stub_devs_lock);
 	mutex_init(&sdev->lock);
 	INIT_LIST_HEAD(&sdev->files);
+	mutex_init(&sdev->dma_lock);
+	INIT_LIST_HEAD(&sdev->buffers);
+	sdev->old_max_seg = dma_get_max_seg_size(&pdev->dev);
 	atomic_set(&sdev->nr_mappings, 0);
 	pci_set_drvdata(pdev, sdev);
 
@@ -208,11 +297,17 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irq;
 	}
 
-	dev_info(&pdev->dev, "uio%d: %u memory BAR(s), irq %s, %u-bit DMA\n",
-		 sdev->info.uio_dev->minor, sdev->nr_maps,
+	ret = udrv_stub_ctl_init(sdev);
+	if (ret)
+		goto err_uio;
+
+	dev_info(&pdev->dev, "uio%d, /dev/%s: %u memory BAR(s), irq %s, %u-bit DMA\n",
+		 sdev->info.uio_dev->minor, sdev->ctl_nodename, sdev->nr_maps,
 		 udrv_stub_irq_kind_name(sdev->irq_kind), sdev->dma_bits);
 	return 0;
 
+err_uio:
+	uio_unregister_device(&sdev->info);
 err_irq:
 	udrv_stub_irq_fini(sdev);
 err_regions:
@@ -220,6 +315,7 @@ err_regions:
 err_bars:
 	udrv_stub_bars_fini(sdev);
 err_disable:
+	dma_set_max_seg_size(&pdev->dev, sdev->old_max_seg);
 	pci_disable_device(pdev);
 err_put:
 	pci_set_drvdata(pdev, NULL);
@@ -230,6 +326,24 @@ err_put:
 static void udrv_stub_remove(struct pci_dev *pdev)
 {
 	struct udrv_stub_dev *sdev = pci_get_drvdata(pdev);
+
+	/*
+	 * 0. Stop the device from reaching memory before anything else: DMA
+	 *    buffers may outlive the binding (udrv_stub_dmabuf.c), and from
+	 *    now on nothing may turn bus mastering back on (udrv_stub_open()
+	 *    checks "revoked").
+	 */
+	mutex_lock(&sdev->lock);
+	sdev->revoked = 1;
+	pci_clear_master(pdev);
+	mutex_unlock(&sdev->lock);
+
+	/*
+	 * 0b. Remove /dev/udrv/<address>; ioctls on open files now fail with
+	 *     ENODEV.  Unmap the streaming buffers from the device; the
+	 *     buffers themselves stay until their last fd and mapping close.
+	 */
+	udrv_stub_ctl_fini(sdev);
 
 	/*
 	 * 1. Take the BARs away from user space: zap every mapping's page
@@ -252,11 +366,15 @@ static void udrv_stub_remove(struct pci_dev *pdev)
 	pci_release_selected_regions(pdev, sdev->bar_mask);
 	udrv_stub_bars_fini(sdev);
 
-	/* 5. Also clears bus mastering. */
+	/* 5. Bus mastering is already off. */
+	dma_set_max_seg_size(&pdev->dev, sdev->old_max_seg);
 	pci_disable_device(pdev);
 
 	pci_set_drvdata(pdev, NULL);
-	/* Freed now, or by the last munmap() of a revoked mapping. */
+	/*
+	 * Freed now, or by the last munmap() of a revoked BAR mapping, close
+	 * of the control device or release of a DMA buffer.
+	 */
 	udrv_stub_put(sdev);
 }
 
@@ -283,14 +401,24 @@ static ssize_t dma_bits_show(struct device *dev, struct device_attribute *attr,
 {
 	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%u\n", sdev->dma_bits);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(sdev->dma_bits));
 }
 static DEVICE_ATTR_RO(dma_bits);
+
+static ssize_t dma_buffers_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(sdev->nr_buffers));
+}
+static DEVICE_ATTR_RO(dma_buffers);
 
 static struct attribute *udrv_stub_attrs[] = {
 	&dev_attr_mappings.attr,
 	&dev_attr_irq_mode.attr,
 	&dev_attr_dma_bits.attr,
+	&dev_attr_dma_buffers.attr,
 	NULL
 };
 
@@ -313,9 +441,29 @@ static struct pci_driver udrv_stub_driver = {
 	.dev_groups = udrv_stub_groups,
 };
 
-module_pci_driver(udrv_stub_driver);
+static int __init udrv_stub_init(void)
+{
+	int ret;
+
+	ret = bus_register_notifier(&pci_bus_type, &udrv_stub_bus_nb);
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&udrv_stub_driver);
+	if (ret)
+		bus_unregister_notifier(&pci_bus_type, &udrv_stub_bus_nb);
+	return ret;
+}
+module_init(udrv_stub_init);
+
+/* No state is left: every buffer, open file and VMA holds the module. */
+static void __exit udrv_stub_exit(void)
+{
+	pci_unregister_driver(&udrv_stub_driver);
+	bus_unregister_notifier(&pci_bus_type, &udrv_stub_bus_nb);
+}
+module_exit(udrv_stub_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("udrv developers");
-MODULE_DESCRIPTION("Expose a PCI device's BARs and MSI/INTx interrupt to user space through UIO");
+MODULE_DESCRIPTION("Expose a PCI device's BARs, MSI/INTx interrupt and DMA buffers (dma-buf) to user space");
 MODULE_VERSION(UDRV_STUB_VERSION);

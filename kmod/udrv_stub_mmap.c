@@ -63,22 +63,6 @@
 
 #include "udrv_stub.h"
 
-/*
- * vm_flags became read-only in 6.3 (set through vm_flags_set(), which also
- * asserts the mmap lock).  Kbuild defines UDRV_STUB_HAVE_VM_FLAGS_SET when
- * the kernel headers have it; feature detection rather than a version
- * check also covers distribution kernels that backported it.
- */
-static inline void udrv_stub_vm_flags_set(struct vm_area_struct *vma,
-					  vm_flags_t flags)
-{
-#ifdef UDRV_STUB_HAVE_VM_FLAGS_SET
-	vm_flags_set(vma, flags);
-#else
-	vma->vm_flags |= flags;
-#endif
-}
-
 /* An address_space (device node inode) through which a BAR was mapped. */
 struct udrv_stub_file {
 	struct list_head node;
