@@ -154,6 +154,106 @@ static int uio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_ba
 	return 0;
 }
 
+#define PCI_COMMAND            0x04
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_INTERRUPT_PIN      0x3d
+
+static int intx_disable(struct udrv_device *dev, bool disable)
+{
+	uint16_t cmd;
+	int ret = udrv_config_read16(dev, PCI_COMMAND, &cmd);
+
+	if (ret)
+		return ret;
+	cmd = disable ? cmd | PCI_COMMAND_INTX_DISABLE : cmd & ~PCI_COMMAND_INTX_DISABLE;
+	return udrv_config_write16(dev, PCI_COMMAND, cmd);
+}
+
+/* uio_pci_generic: INTx only; its handler masks with INTx-disable, we unmask. */
+static int uio_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec)
+{
+	uint8_t pin;
+	int ret;
+
+	if (type != UDRV_IRQ_BEST && type != UDRV_IRQ_INTX)
+		return udrv_err(ENOTSUP,
+				"%s: uio_pci_generic delivers INTx only; bind the device to udrv_stub or vfio-pci for %s",
+				dev->name, udrv_irq_type_name(type));
+	if (nvec != 1)
+		return udrv_err(EINVAL, "%s: INTx has one vector, %u asked for", dev->name, nvec);
+	ret = udrv_config_read8(dev, PCI_INTERRUPT_PIN, &pin);
+	if (ret)
+		return ret;
+	if (!pin)
+		return udrv_err(ENOTSUP, "%s: has no INTx pin, and uio_pci_generic has no MSI",
+				dev->name);
+	ret = udrv_uio_irq_setup(dev);
+	if (ret)
+		return ret;
+	dev->irq.type = UDRV_IRQ_INTX;
+	return intx_disable(dev, false);
+}
+
+static void uio_irq_disable(struct udrv_device *dev)
+{
+	intx_disable(dev, true);
+}
+
+static int uio_irq_rearm(struct udrv_device *dev, unsigned int vec)
+{
+	(void)vec;
+	return intx_disable(dev, false);
+}
+
+/* udrv_stub: the mode it chose at probe (MSI or INTx); irqcontrol unmasks. */
+static int stub_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec)
+{
+	char path[PATH_MAX], mode[16];
+	enum udrv_irq_type have;
+	int ret;
+
+	ret = udrv_sysfs_dev_path(dev, "udrv_stub/irq_mode", path, sizeof(path));
+	if (!ret)
+		ret = udrv_sysfs_read_str(path, mode, sizeof(mode));
+	if (ret)
+		return udrv_err(-ret, "%s: cannot read %s", dev->name, path);
+	have = !strcmp(mode, "msi") ? UDRV_IRQ_MSI : !strcmp(mode, "intx") ? UDRV_IRQ_INTX : 0;
+	if (!have)
+		return udrv_err(ENOTSUP, "%s: udrv_stub found no usable interrupt (mode %s)",
+				dev->name, mode);
+	if (type != UDRV_IRQ_BEST && type != have)
+		return udrv_err(ENOTSUP,
+				"%s: udrv_stub runs this device in %s mode; for %s set /sys/module/udrv_stub/parameters/irq_mode and rebind",
+				dev->name, mode, udrv_irq_type_name(type));
+	if (nvec != 1)
+		return udrv_err(EINVAL, "%s: udrv_stub delivers one vector, %u asked for", dev->name,
+				nvec);
+	ret = udrv_uio_irq_setup(dev);
+	if (ret)
+		return ret;
+	dev->irq.type = have;
+	return udrv_irq_rearm(dev, 0);
+}
+
+static int stub_irqcontrol(struct udrv_device *dev, int32_t on)
+{
+	if (write(dev->uio_fd, &on, sizeof(on)) != sizeof(on))
+		return udrv_err(errno, "%s: irqcontrol write to /dev/uio%d: %s", dev->name,
+				dev->uio_num, strerror(errno));
+	return 0;
+}
+
+static void stub_irq_disable(struct udrv_device *dev)
+{
+	stub_irqcontrol(dev, 0);
+}
+
+static int stub_irq_rearm(struct udrv_device *dev, unsigned int vec)
+{
+	(void)vec;
+	return stub_irqcontrol(dev, 1);
+}
+
 const struct udrv_backend_ops udrv_uio_ops = {
 	.kind = UDRV_BACKEND_UIO,
 	.name = "uio",
@@ -165,6 +265,9 @@ const struct udrv_backend_ops udrv_uio_ops = {
 	.config_write = udrv_sysfs_config_write,
 	.bar_rw = udrv_sysfs_bar_rw,
 	.reset = udrv_sysfs_reset,
+	.irq_enable = uio_irq_enable,
+	.irq_disable = uio_irq_disable,
+	.irq_rearm = uio_irq_rearm,
 };
 
 const struct udrv_backend_ops udrv_stub_ops = {
@@ -178,4 +281,7 @@ const struct udrv_backend_ops udrv_stub_ops = {
 	.config_write = udrv_sysfs_config_write,
 	.bar_rw = udrv_sysfs_bar_rw,
 	.reset = udrv_sysfs_reset,
+	.irq_enable = stub_irq_enable,
+	.irq_disable = stub_irq_disable,
+	.irq_rearm = stub_irq_rearm,
 };

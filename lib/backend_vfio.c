@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct udrv_vfio {
 	int group_id;
 	struct vfio_device_info info;
 	uint64_t config_offset;
+	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
 };
 
 static int vfio_group_id(struct udrv_device *dev)
@@ -355,6 +357,112 @@ static ssize_t vfio_config_write(struct udrv_device *dev, const void *buf, size_
 	return vfio_config_rw(dev, (void *)buf, len, off, true);
 }
 
+static const struct {
+	enum udrv_irq_type type;
+	unsigned int index;
+} vfio_irq_kinds[] = {
+	{ UDRV_IRQ_MSIX, VFIO_PCI_MSIX_IRQ_INDEX },
+	{ UDRV_IRQ_MSI, VFIO_PCI_MSI_IRQ_INDEX },
+	{ UDRV_IRQ_INTX, VFIO_PCI_INTX_IRQ_INDEX },
+};
+
+static unsigned int vfio_irq_count(struct udrv_device *dev, unsigned int index)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = index };
+
+	return ioctl(dev->vfio->device, VFIO_DEVICE_GET_IRQ_INFO, &info) ? 0 : info.count;
+}
+
+static int vfio_set_irqs(struct udrv_device *dev, unsigned int index, uint32_t flags,
+			 unsigned int start, unsigned int count, const int *fds)
+{
+	size_t size = sizeof(struct vfio_irq_set) + (fds ? count * sizeof(int32_t) : 0);
+	struct vfio_irq_set *set = calloc(1, size);
+	int ret = 0;
+
+	if (!set)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	set->argsz = size;
+	set->flags = flags;
+	set->index = index;
+	set->start = start;
+	set->count = count;
+	if (fds)
+		memcpy(set->data, fds, count * sizeof(int32_t));
+	if (ioctl(dev->vfio->device, VFIO_DEVICE_SET_IRQS, set))
+		ret = udrv_err(errno, "%s: VFIO_DEVICE_SET_IRQS (index %u, %u vectors): %s",
+			       dev->name, index, count, strerror(errno));
+	free(set);
+	return ret;
+}
+
+static int vfio_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec)
+{
+	unsigned int i, k, counts[3];
+	int *fds, ret;
+
+	for (k = 0; k < 3; k++)
+		counts[k] = vfio_irq_count(dev, vfio_irq_kinds[k].index);
+	for (k = 0; k < 3; k++)
+		if ((type == UDRV_IRQ_BEST || type == vfio_irq_kinds[k].type) && counts[k] >= nvec &&
+		    (vfio_irq_kinds[k].type != UDRV_IRQ_INTX || nvec == 1))
+			break;
+	if (k == 3)
+		return udrv_err(ENOTSUP, "%s: cannot enable %u %s vector(s): the device offers MSI-X %u, MSI %u, INTx %u",
+				dev->name, nvec, udrv_irq_type_name(type), counts[0], counts[1],
+				counts[2]);
+	fds = calloc(nvec, sizeof(*fds));
+	if (!fds)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	/* One eventfd per vector, every slot filled. */
+	for (i = 0; i < nvec; i++) {
+		fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fds[i] < 0) {
+			ret = udrv_err(errno, "%s: eventfd: %s", dev->name, strerror(errno));
+			goto fail;
+		}
+	}
+	ret = vfio_set_irqs(dev, vfio_irq_kinds[k].index,
+			    VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, nvec, fds);
+	/* A message-signalled interrupt is a memory write by the device. */
+	if (!ret && vfio_irq_kinds[k].type != UDRV_IRQ_INTX)
+		ret = udrv_set_bus_master(dev, 1);
+	if (ret)
+		goto fail;
+	dev->vfio->irq_index = vfio_irq_kinds[k].index;
+	dev->irq.type = vfio_irq_kinds[k].type;
+	dev->irq.nvec = nvec;
+	dev->irq.fds = fds;
+	dev->irq.fds_owned = true;
+	return 0;
+fail:
+	while (i-- > 0)
+		close(fds[i]);
+	free(fds);
+	return ret;
+}
+
+static void vfio_irq_disable(struct udrv_device *dev)
+{
+	vfio_set_irqs(dev, dev->vfio->irq_index,
+		      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+}
+
+static int vfio_irq_rearm(struct udrv_device *dev, unsigned int vec)
+{
+	/* vfio-pci masks INTx when it fires (level); MSI/MSI-X are edges. */
+	if (dev->irq.type != UDRV_IRQ_INTX)
+		return 0;
+	return vfio_set_irqs(dev, VFIO_PCI_INTX_IRQ_INDEX,
+			     VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, vec, 1, NULL);
+}
+
+static int vfio_irq_trigger(struct udrv_device *dev, unsigned int vec)
+{
+	return vfio_set_irqs(dev, dev->vfio->irq_index,
+			     VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vec, 1, NULL);
+}
+
 const struct udrv_backend_ops udrv_vfio_ops = {
 	.kind = UDRV_BACKEND_VFIO,
 	.name = "vfio",
@@ -366,4 +474,8 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.config_write = vfio_config_write,
 	.bar_rw = vfio_bar_rw,
 	.reset = vfio_reset,
+	.irq_enable = vfio_irq_enable,
+	.irq_disable = vfio_irq_disable,
+	.irq_rearm = vfio_irq_rearm,
+	.irq_trigger = vfio_irq_trigger,
 };

@@ -121,6 +121,7 @@ UDRV_EXPORT void udrv_close(struct udrv_device *dev)
 
 	if (!dev)
 		return;
+	udrv_irq_disable(dev);
 	for (i = 0; i < UDRV_NUM_BARS; i++) {
 		udrv_bar_unmap(dev, i);
 		if (dev->bars[i].io_fd >= 0)

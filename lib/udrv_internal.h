@@ -44,6 +44,11 @@ struct udrv_bar {
  * @config_write: pwrite() semantics on config space
  * @bar_rw:       one access of @width bytes to an I/O-port BAR (checked by the caller)
  * @reset:        reset the function
+ * @irq_enable:   start interrupts of @type (never BEST) on @nvec vectors, fill dev->irq
+ * @irq_disable:  stop them; irq.c closes the fds it owns
+ * @irq_rearm:    let the next interrupt of @vec through
+ * @irq_trigger:  raise @vec's event from software, or NULL
+ * A NULL irq_enable means the path has no interrupts.
  */
 struct udrv_backend_ops {
 	enum udrv_backend kind;
@@ -57,6 +62,20 @@ struct udrv_backend_ops {
 	int (*bar_rw)(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		      void *val, bool write);
 	int (*reset)(struct udrv_device *dev);
+	int (*irq_enable)(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec);
+	void (*irq_disable)(struct udrv_device *dev);
+	int (*irq_rearm)(struct udrv_device *dev, unsigned int vec);
+	int (*irq_trigger)(struct udrv_device *dev, unsigned int vec);
+};
+
+/* Interrupt state of a device (irq.c). */
+struct udrv_irq {
+	enum udrv_irq_type type;  /* 0: not enabled */
+	unsigned int nvec;
+	int *fds;                 /* per vector */
+	bool fds_owned;           /* eventfds to close (VFIO); else the UIO fd */
+	bool uio;                 /* events are UIO 32-bit counts, not eventfd counters */
+	uint32_t uio_last;        /* UIO count at the last wait */
 };
 
 struct udrv_vfio;
@@ -71,6 +90,7 @@ struct udrv_device {
 	int uio_fd;              /* /dev/uioN (UIO, stub) or -1 */
 	int uio_num;             /* N of /dev/uioN, or -1 */
 	struct udrv_vfio *vfio;  /* VFIO state, or NULL */
+	struct udrv_irq irq;
 };
 
 extern const struct udrv_backend_ops udrv_vfio_ops;
@@ -101,6 +121,9 @@ int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
 void udrv_vfio_put_group(int group_id);
 int udrv_vfio_container_fd(void);
 int udrv_vfio_not_viable(struct udrv_device *dev, int group_id);
+
+/* irq.c */
+int udrv_uio_irq_setup(struct udrv_device *dev);
 
 /* sysfs.c: paths below $UDRV_SYSFS_ROOT (default /sys) */
 const char *udrv_sysfs_root(void);

@@ -12,6 +12,7 @@
 #include <udrv/pci_addr.h>
 #include <udrv/device.h>
 #include <udrv/caps.h>
+#include <udrv/irq.h>
 #include <udrv/mmio.h>
 #include <udrv/discover.h>
 #include <udrv/bind.h>
