@@ -268,6 +268,8 @@ const struct udrv_backend_ops udrv_uio_ops = {
 	.irq_enable = uio_irq_enable,
 	.irq_disable = uio_irq_disable,
 	.irq_rearm = uio_irq_rearm,
+	.dma_alloc = udrv_uio_dma_alloc,
+	.dma_free = udrv_uio_dma_free,
 };
 
 const struct udrv_backend_ops udrv_stub_ops = {
@@ -284,4 +286,7 @@ const struct udrv_backend_ops udrv_stub_ops = {
 	.irq_enable = stub_irq_enable,
 	.irq_disable = stub_irq_disable,
 	.irq_rearm = stub_irq_rearm,
+	.dma_alloc = udrv_stub_dma_alloc,
+	.dma_free = udrv_stub_dma_free,
+	.dma_set_mask = udrv_stub_dma_set_mask,
 };

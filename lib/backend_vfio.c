@@ -478,4 +478,6 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.irq_disable = vfio_irq_disable,
 	.irq_rearm = vfio_irq_rearm,
 	.irq_trigger = vfio_irq_trigger,
+	.dma_alloc = udrv_vfio_dma_alloc,
+	.dma_free = udrv_vfio_dma_free,
 };

@@ -74,6 +74,7 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	dev->config_fd = -1;
 	dev->uio_fd = -1;
 	dev->uio_num = -1;
+	dev->dma.ctl_fd = -1;
 	for (unsigned int i = 0; i < UDRV_NUM_BARS; i++)
 		dev->bars[i].io_fd = -1;
 
@@ -122,6 +123,7 @@ UDRV_EXPORT void udrv_close(struct udrv_device *dev)
 	if (!dev)
 		return;
 	udrv_irq_disable(dev);
+	udrv_dma_release_all(dev);
 	for (i = 0; i < UDRV_NUM_BARS; i++) {
 		udrv_bar_unmap(dev, i);
 		if (dev->bars[i].io_fd >= 0)

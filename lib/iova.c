@@ -113,6 +113,12 @@ void udrv_iova_destroy(struct udrv_iova_space *s)
 
 int udrv_iova_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, uint64_t *iova)
 {
+	return udrv_iova_alloc_below(s, size, align, UINT64_MAX, iova);
+}
+
+int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t align,
+			  uint64_t limit, uint64_t *iova)
+{
 	size_t i;
 
 	if (!size || !is_pow2(align) || align < s->page || size > UINT64_MAX - s->page)
@@ -125,6 +131,9 @@ int udrv_iova_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, ui
 
 		if (start < f->offset || start >= end || end - start < size)
 			continue;
+		/* Extents are sorted: if this one is too high, all later ones are. */
+		if (start + size - 1 > limit)
+			return -ENOSPC;
 		*iova = start;
 		/* Split: what is left before and after the allocation stays free. */
 		if (start + size < end) {

@@ -48,6 +48,10 @@ void udrv_iova_destroy(struct udrv_iova_space *s);
  */
 int udrv_iova_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, uint64_t *iova);
 
+/* The same, with the whole allocation at or below @limit (a device's DMA mask). */
+int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t align,
+			  uint64_t limit, uint64_t *iova);
+
 /*
  * Return [iova, iova + size) (size rounded up to pages) to the space.
  * Returns 0, or -EINVAL if any of it is already free (double free) or it is

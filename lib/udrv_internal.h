@@ -32,6 +32,8 @@ struct udrv_bar {
 	int io_fd;        /* sysfs resourceN for I/O-port access, or -1 */
 };
 
+struct udrv_dma_buf;
+
 /**
  * struct udrv_backend_ops - one access path
  * @kind:         which backend this is
@@ -48,7 +50,10 @@ struct udrv_bar {
  * @irq_disable:  stop them; irq.c closes the fds it owns
  * @irq_rearm:    let the next interrupt of @vec through
  * @irq_trigger:  raise @vec's event from software, or NULL
- * A NULL irq_enable means the path has no interrupts.
+ * @dma_alloc:    fill @buf (vaddr, iova, size page-rounded, map_base/map_len, fd)
+ * @dma_free:     undo dma_alloc
+ * @dma_set_mask: tell the kernel side about a new mask, or NULL
+ * A NULL irq_enable means the path has no interrupts, a NULL dma_alloc no DMA.
  */
 struct udrv_backend_ops {
 	enum udrv_backend kind;
@@ -66,6 +71,26 @@ struct udrv_backend_ops {
 	void (*irq_disable)(struct udrv_device *dev);
 	int (*irq_rearm)(struct udrv_device *dev, unsigned int vec);
 	int (*irq_trigger)(struct udrv_device *dev, unsigned int vec);
+	int (*dma_alloc)(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+	void (*dma_free)(struct udrv_device *dev, struct udrv_dma_buf *buf);
+	int (*dma_set_mask)(struct udrv_device *dev, unsigned int bits);
+};
+
+/* A DMA buffer: the public part first, then what it takes to release it. */
+struct udrv_dma_buf {
+	struct udrv_dma pub;
+	void *map_base;           /* what to munmap */
+	size_t map_len;
+	int fd;                   /* stub dma-buf fd, or -1 */
+};
+
+/* DMA state of a device (dma.c). */
+struct udrv_dma_state {
+	unsigned int mask_bits;   /* 0 means 64 */
+	struct udrv_dma_buf **bufs; /* sorted by vaddr */
+	size_t n;
+	size_t cap;
+	int ctl_fd;               /* udrv_stub's /dev/udrv/<address>, or -1 */
 };
 
 /* Interrupt state of a device (irq.c). */
@@ -91,6 +116,7 @@ struct udrv_device {
 	int uio_num;             /* N of /dev/uioN, or -1 */
 	struct udrv_vfio *vfio;  /* VFIO state, or NULL */
 	struct udrv_irq irq;
+	struct udrv_dma_state dma;
 };
 
 extern const struct udrv_backend_ops udrv_vfio_ops;
@@ -121,6 +147,22 @@ int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
 void udrv_vfio_put_group(int group_id);
 int udrv_vfio_container_fd(void);
 int udrv_vfio_not_viable(struct udrv_device *dev, int group_id);
+int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
+			 uint64_t *iova);
+void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
+
+/* dma.c */
+uint64_t udrv_dma_limit(const struct udrv_device *dev);
+void udrv_dma_release_all(struct udrv_device *dev);
+
+/* dma_vfio.c, dma_stub.c, dma_uio.c: the backends' DMA ops */
+int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits);
+int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+void udrv_uio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
 /* irq.c */
 int udrv_uio_irq_setup(struct udrv_device *dev);

@@ -25,6 +25,7 @@
 
 #include <linux/vfio.h>
 
+#include "iova.h"
 #include "udrv_internal.h"
 
 struct vfio_group {
@@ -39,7 +40,9 @@ static struct {
 	int fd;
 	int iommu_type;          /* 0 until the first group is attached */
 	struct vfio_group *groups;
-} container = { PTHREAD_MUTEX_INITIALIZER, -1, 0, NULL };
+	struct udrv_iova_space iova; /* the container's device address space */
+	bool iova_ready;
+} container = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 
 const char *udrv_dev_root(void)
 {
@@ -109,6 +112,9 @@ static void container_put(void)
 		close(container.fd);
 		container.fd = -1;
 		container.iommu_type = 0;
+		if (container.iova_ready)
+			udrv_iova_destroy(&container.iova);
+		container.iova_ready = false;
 	}
 }
 
@@ -225,4 +231,109 @@ void udrv_vfio_put_group(int group_id)
 int udrv_vfio_container_fd(void)
 {
 	return container.fd;
+}
+
+/*
+ * The IOVA space: the ranges VFIO_IOMMU_GET_INFO reports as usable (its
+ * IOVA_RANGE capability; everything if the kernel has none), in pages of
+ * the IOMMU's smallest supported size.
+ */
+static int iova_setup(struct udrv_device *dev)
+{
+	size_t have = sizeof(struct vfio_iommu_type1_info);
+	struct vfio_iommu_type1_info *info = calloc(1, have), *bigger;
+	struct udrv_range *ranges = NULL;
+	uint64_t page = sysconf(_SC_PAGESIZE);
+	size_t nr = 0, i;
+	int ret;
+
+	if (!info)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	info->argsz = have;
+	for (;;) {
+		if (ioctl(container.fd, VFIO_IOMMU_GET_INFO, info)) {
+			ret = udrv_err(errno, "%s: VFIO_IOMMU_GET_INFO: %s", dev->name, strerror(errno));
+			goto out;
+		}
+		if (info->argsz <= have)
+			break;
+		have = info->argsz;
+		bigger = realloc(info, have);
+		if (!bigger) {
+			ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
+			goto out;
+		}
+		info = bigger;
+	}
+	if ((info->flags & VFIO_IOMMU_INFO_PGSIZES) && info->iova_pgsizes)
+		page = info->iova_pgsizes & -info->iova_pgsizes;
+	if ((info->flags & VFIO_IOMMU_INFO_CAPS) && info->cap_offset) {
+		uint32_t off = info->cap_offset;
+		unsigned int n;
+
+		for (n = 0; off && off + sizeof(struct vfio_info_cap_header) <= info->argsz && n < 64;
+		     n++) {
+			const struct vfio_info_cap_header *h = (const void *)((char *)info + off);
+
+			if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+				const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
+
+				ranges = calloc(r->nr_iovas ? r->nr_iovas : 1, sizeof(*ranges));
+				if (!ranges) {
+					ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
+					goto out;
+				}
+				for (i = 0; i < r->nr_iovas; i++) {
+					ranges[i].offset = r->iova_ranges[i].start;
+					ranges[i].size = r->iova_ranges[i].end - r->iova_ranges[i].start + 1;
+				}
+				nr = r->nr_iovas;
+				break;
+			}
+			off = h->next;
+		}
+	}
+	if (!ranges) {
+		static const struct udrv_range all = { 0, UINT64_MAX };
+
+		ret = udrv_iova_init(&container.iova, &all, 1, UINT64_MAX, page);
+	} else {
+		ret = udrv_iova_init(&container.iova, ranges, nr, UINT64_MAX, page);
+	}
+	if (ret)
+		ret = udrv_err(-ret, "%s: the IOMMU reports no usable IOVA range", dev->name);
+	else
+		container.iova_ready = true;
+out:
+	free(ranges);
+	free(info);
+	return ret;
+}
+
+int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
+			 uint64_t *iova)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&container.lock);
+	if (!container.iova_ready)
+		ret = iova_setup(dev);
+	if (!ret) {
+		if (align < container.iova.page)
+			align = container.iova.page;
+		ret = udrv_iova_alloc_below(&container.iova, size, align, limit, iova);
+		if (ret)
+			ret = udrv_err(-ret, "%s: no free IOVA range of %llu bytes below 0x%llx (the device's DMA mask): free buffers or raise the mask",
+				       dev->name, (unsigned long long)size, (unsigned long long)limit);
+	}
+	pthread_mutex_unlock(&container.lock);
+	return ret;
+}
+
+void udrv_vfio_iova_free(uint64_t iova, uint64_t size)
+{
+	pthread_mutex_lock(&container.lock);
+	if (container.iova_ready)
+		udrv_iova_free(&container.iova, iova, size);
+	pthread_mutex_unlock(&container.lock);
 }

@@ -73,6 +73,11 @@ static void test_align_reuse_coalesce(void **state)
 	assert_int_equal(udrv_iova_free(&s, b, 2 * MiB), 0);
 	assert_int_equal(udrv_iova_alloc(&s, 2 * MiB, 2 * MiB, &d), 0);
 	assert_int_equal(d, b);
+	/* Below a limit: fits under 4 MiB, not under 2 MiB + 4 KiB. */
+	assert_int_equal(udrv_iova_alloc_below(&s, 2 * MiB, 2 * MiB, 2 * MiB + PG, &a), -ENOSPC);
+	assert_int_equal(udrv_iova_alloc_below(&s, PG, PG, 4 * MiB - 1, &a), 0);
+	assert_int_equal(udrv_iova_free(&s, a, PG), 0);
+	a = PG;
 	/* Free everything in a scrambled order: one extent again. */
 	assert_int_equal(udrv_iova_free(&s, c, PG), 0);
 	assert_int_equal(udrv_iova_free(&s, d, 2 * MiB), 0);

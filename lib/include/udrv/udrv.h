@@ -13,6 +13,7 @@
 #include <udrv/device.h>
 #include <udrv/caps.h>
 #include <udrv/irq.h>
+#include <udrv/dma.h>
 #include <udrv/mmio.h>
 #include <udrv/discover.h>
 #include <udrv/bind.h>

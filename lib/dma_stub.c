@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA buffers from udrv_stub: coherent memory (dma_alloc_coherent in the
+ * kernel) handed over as a dma-buf fd with its bus address, through the
+ * control device /dev/udrv/<address> (kmod/uapi/udrv_stub.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "udrv_stub.h"
+#include "udrv_internal.h"
+
+static int ctl_open(struct udrv_device *dev)
+{
+	char path[PATH_MAX];
+
+	if (dev->dma.ctl_fd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/udrv/%s", udrv_dev_root(), dev->name);
+	dev->dma.ctl_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->dma.ctl_fd < 0)
+		return udrv_err(errno, "%s: cannot open %s: %s%s", dev->name, path, strerror(errno),
+				errno == ENOENT ? " (udrv_stub too old, or the device was unbound)" :
+				errno == EACCES ? " (run as root)" : "");
+	return 0;
+}
+
+int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits)
+{
+	struct udrv_stub_dma_mask m = { .argsz = sizeof(m), .bits = bits };
+	int ret = ctl_open(dev);
+
+	if (ret)
+		return ret;
+	if (ioctl(dev->dma.ctl_fd, UDRV_STUB_SET_DMA_MASK, &m))
+		return udrv_err(errno, "%s: setting a %u-bit DMA mask: %s%s", dev->name, bits,
+				strerror(errno),
+				errno == EBUSY ? " (free the device's buffers first)" : "");
+	return 0;
+}
+
+int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	struct udrv_stub_alloc a = { .argsz = sizeof(a), .size = size };
+	void *mem;
+	int ret = ctl_open(dev);
+
+	if (ret)
+		return ret;
+	if (ioctl(dev->dma.ctl_fd, UDRV_STUB_ALLOC_COHERENT, &a))
+		return udrv_err(errno, "%s: udrv_stub could not allocate %zu bytes: %s%s", dev->name,
+				size, strerror(errno),
+				errno == E2BIG ? " (over the max_buffer_mb module parameter)" :
+				errno == ENOMEM ? " (no memory below the DMA mask)" : "");
+	mem = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
+	ret = errno;
+	/* The mapping keeps the dma-buf alive; the fd is not needed any more. */
+	close(a.fd);
+	if (mem == MAP_FAILED)
+		return udrv_err(ret, "%s: mmap of a udrv_stub buffer: %s", dev->name, strerror(ret));
+	buf->pub.vaddr = mem;
+	buf->pub.iova = a.dma_addr;
+	buf->pub.size = a.size;
+	buf->map_base = mem;
+	buf->map_len = a.size;
+	return 0;
+}
+
+void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	(void)dev;
+	munmap(buf->map_base, buf->map_len);
+}

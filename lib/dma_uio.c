@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA buffers for uio_pci_generic, which has no DMA support of its own:
+ * one 2 MiB huge page per buffer (physically contiguous, never swapped),
+ * locked, its physical address read from /proc/self/pagemap.  That address
+ * is what the device must use only when no IOMMU translates its DMA, and
+ * pagemap shows it only to CAP_SYS_ADMIN; both are checked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mman.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "udrv_internal.h"
+
+#define HUGE_2M (2UL << 20)
+#define TRIES 8   /* huge pages tried for one that fits under the mask */
+
+/* Refuse when an IOMMU translates the device's DMA (physical != bus address). */
+static int check_no_iommu(struct udrv_device *dev)
+{
+	char path[PATH_MAX], group[32], type[32];
+
+	if (udrv_sysfs_dev_path(dev, "iommu_group", path, sizeof(path)) ||
+	    udrv_sysfs_link_name(path, group, sizeof(group)))
+		return 0;
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/type", udrv_sysfs_root(), group);
+	if (udrv_sysfs_read_str(path, type, sizeof(type)) || !strncmp(type, "identity", 8))
+		return 0;
+	return udrv_err(EINVAL,
+			"%s: an IOMMU translates this device's DMA (group %s, type %s): physical addresses are not bus addresses; bind it to vfio-pci instead",
+			dev->name, group, type);
+}
+
+static int phys_addr(struct udrv_device *dev, void *va, uint64_t *phys)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t entry;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return udrv_err(errno, "%s: cannot open /proc/self/pagemap: %s", dev->name,
+				strerror(errno));
+	n = pread(fd, &entry, sizeof(entry), (uintptr_t)va / pg * sizeof(entry));
+	close(fd);
+	if (n != sizeof(entry) || !(entry & (1ULL << 63)))
+		return udrv_err(EIO, "%s: the DMA page is not present in pagemap", dev->name);
+	if (!(entry & ((1ULL << 55) - 1)))
+		return udrv_err(EPERM, "%s: /proc/self/pagemap hides physical addresses: run as root (CAP_SYS_ADMIN)",
+				dev->name);
+	*phys = (entry & ((1ULL << 55) - 1)) * pg;
+	return 0;
+}
+
+int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	void *pages[TRIES];
+	uint64_t phys = 0, limit = udrv_dma_limit(dev);
+	int i, n, ret, found = -1;
+
+	if (size > HUGE_2M)
+		return udrv_err(EINVAL, "%s: uio_pci_generic DMA buffers are one 2 MiB huge page at most (%zu bytes asked for); use vfio-pci or udrv_stub for larger ones",
+				dev->name, size);
+	ret = check_no_iommu(dev);
+	if (ret)
+		return ret;
+	for (n = 0; n < TRIES && found < 0; n++) {
+		pages[n] = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_POPULATE |
+				MAP_LOCKED, -1, 0);
+		if (pages[n] == MAP_FAILED) {
+			ret = n ? udrv_err(ENOSPC, "%s: no huge page below the %llu-bit DMA mask among %d tried (lowest at 0x%llx)",
+					   dev->name, (unsigned long long)__builtin_popcountll(limit), n,
+					   (unsigned long long)phys) :
+				  udrv_err(ENOMEM, "%s: no free 2 MiB huge page: configure some, e.g. echo 64 > /proc/sys/vm/nr_hugepages",
+					   dev->name);
+			break;
+		}
+		ret = phys_addr(dev, pages[n], &phys);
+		if (ret) {
+			n++;
+			break;
+		}
+		if (phys + HUGE_2M - 1 <= limit)
+			found = n;
+	}
+	for (i = 0; i < n; i++)
+		if (i != found && pages[i] != MAP_FAILED)
+			munmap(pages[i], HUGE_2M);
+	if (found < 0) {
+		if (!ret)
+			ret = udrv_err(ENOSPC, "%s: none of %d huge pages lies below the device's DMA mask (0x%llx)",
+				       dev->name, n, (unsigned long long)limit);
+		return ret;
+	}
+	buf->pub.vaddr = pages[found];
+	buf->pub.iova = phys;
+	buf->pub.size = HUGE_2M;
+	buf->map_base = pages[found];
+	buf->map_len = HUGE_2M;
+	return 0;
+}
+
+void udrv_uio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	(void)dev;
+	munmap(buf->map_base, buf->map_len);
+}

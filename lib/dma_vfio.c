@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA buffers under VFIO: anonymous memory, 2 MiB huge pages for buffers of
+ * 2 MiB and more when the system has them (so the IOMMU maps one entry per
+ * huge page), mapped into the container at an IOVA from the container's
+ * space, below the device's mask, naturally aligned up to 2 MiB.
+ * VFIO_IOMMU_MAP_DMA pins the pages.
+ */
+#include <errno.h>
+#include <linux/mman.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "udrv_internal.h"
+
+#define HUGE_2M (2UL << 20)
+
+static uint64_t natural_align(uint64_t size)
+{
+	uint64_t a = 1;
+
+	while (a < size && a < HUGE_2M)
+		a <<= 1;
+	return a;
+}
+
+int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = (size + pg - 1) & ~(size_t)(pg - 1);
+	uint64_t iova;
+	void *mem = MAP_FAILED;
+	int ret;
+
+	if (len >= HUGE_2M) {
+		size_t hlen = (len + HUGE_2M - 1) & ~(HUGE_2M - 1);
+
+		mem = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+		if (mem != MAP_FAILED)
+			len = hlen;
+	}
+	if (mem == MAP_FAILED)
+		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return udrv_err(errno, "%s: cannot allocate %zu bytes for DMA: %s", dev->name, len,
+				strerror(errno));
+	ret = udrv_vfio_iova_alloc(dev, len, natural_align(len), udrv_dma_limit(dev), &iova);
+	if (ret)
+		goto fail_mem;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.vaddr = (uintptr_t)mem;
+	map.iova = iova;
+	map.size = len;
+	if (ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_MAP_DMA, &map)) {
+		ret = errno;
+		ret = udrv_err(ret, "%s: VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA 0x%llx: %s%s",
+			       dev->name, len, (unsigned long long)iova, strerror(ret),
+			       ret == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: raise it with ulimit -l or run as root)" :
+			       ret == ENOSPC ? " (vfio_iommu_type1's dma_entry_limit is reached: fewer, larger buffers, or raise the module parameter)" : "");
+		udrv_vfio_iova_free(iova, len);
+		goto fail_mem;
+	}
+	buf->pub.vaddr = mem;
+	buf->pub.iova = iova;
+	buf->pub.size = len;
+	buf->map_base = mem;
+	buf->map_len = len;
+	return 0;
+fail_mem:
+	munmap(mem, len);
+	return ret;
+}
+
+void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = buf->pub.iova,
+		.size = buf->pub.size,
+	};
+
+	(void)dev;
+	if (!ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_UNMAP_DMA, &unmap))
+		udrv_vfio_iova_free(buf->pub.iova, buf->pub.size);
+	/* If the unmap failed the IOVA stays reserved: never reuse a live mapping. */
+	munmap(buf->map_base, buf->map_len);
+}

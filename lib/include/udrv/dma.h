@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: DMA buffers
+ *
+ * Memory a device can read and write: pinned, with a device-visible
+ * address (an IOVA behind an IOMMU, a bus/physical address without one).
+ *
+ * ====== ==================================================================
+ * path   where the memory comes from
+ * ====== ==================================================================
+ * VFIO   anonymous memory (2 MiB huge pages for buffers of 2 MiB and more,
+ *        when the system has them) mapped into the process's container
+ *        at an IOVA chosen below the device's DMA mask
+ * stub   udrv_stub's coherent buffers (dma_alloc_coherent), as dma-buf fds
+ * UIO    one 2 MiB huge page per buffer, locked, its physical address read
+ *        from /proc/self/pagemap (root, no IOMMU translating)
+ * sysfs  none
+ * ====== ==================================================================
+ *
+ * All three are cache-coherent on x86, so udrv_dma_sync_for_cpu() and
+ * udrv_dma_sync_for_device() cost nothing there; call them anyway where a
+ * non-coherent platform would need them.
+ */
+#ifndef UDRV_DMA_H
+#define UDRV_DMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct udrv_device;
+
+/**
+ * struct udrv_dma - a DMA buffer
+ * @vaddr: the buffer in this process
+ * @iova:  the address the device uses for @vaddr
+ * @size:  length in bytes (page-rounded)
+ *
+ * Read-only for the caller; owned by the device it was allocated for.
+ */
+struct udrv_dma {
+	void *vaddr;
+	uint64_t iova;
+	size_t size;
+};
+
+/**
+ * udrv_dma_set_mask() - how many address bits the device can drive
+ * @dev:  the device
+ * @bits: 24..64 (QEMU's edu: 28)
+ *
+ * Buffers allocated afterwards get addresses below 2^@bits.  Default: 64.
+ *
+ * Return: 0, -EINVAL for @bits out of range, -EBUSY (stub) while buffers
+ * exist.
+ */
+int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
+
+/**
+ * udrv_dma_alloc() - allocate a zeroed DMA buffer
+ * @dev:  the device
+ * @size: bytes; rounded up to pages
+ * @bufp: set to the buffer
+ *
+ * Return: 0, or a negative errno with the reason and the remedy in
+ * udrv_last_error(): -ENOTSUP (no DMA on this path), -ENOMEM (memory, the
+ * locked-memory limit RLIMIT_MEMLOCK, no huge pages configured), -ENOSPC (no
+ * address below the mask, or VFIO's dma_entry_limit), -EPERM (pagemap hides
+ * physical addresses), -EINVAL.
+ */
+int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
+
+/**
+ * udrv_dma_free() - release a buffer
+ * @dev: the device it was allocated for
+ * @buf: the buffer, or NULL
+ *
+ * The device must no longer be using it.
+ */
+void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *buf);
+
+/**
+ * udrv_dma_addr() - device address of any byte of any buffer of a device
+ * @dev:  the device
+ * @p:    a pointer into one of its buffers
+ * @iova: set to the device address of @p
+ *
+ * A binary search over the device's buffers.
+ *
+ * Return: 0, or -EFAULT if @p is in none of them.
+ */
+int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *iova);
+
+/**
+ * udrv_dma_sync_for_cpu() - make the device's writes visible to the CPU
+ * @dev: the device
+ * @buf: the buffer
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_dma_sync_for_cpu(struct udrv_device *dev, struct udrv_dma *buf);
+
+/**
+ * udrv_dma_sync_for_device() - make the CPU's writes visible to the device
+ * @dev: the device
+ * @buf: the buffer
+ *
+ * Return: 0 or a negative errno.
+ */
+int udrv_dma_sync_for_device(struct udrv_device *dev, struct udrv_dma *buf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDRV_DMA_H */
