@@ -2,59 +2,112 @@
 /*
  * edu: a user-space driver for QEMU's edu PCI device, written against
  * libudrv.  It runs unchanged on whichever access path the device is bound
- * to (vfio-pci, uio_pci_generic, udrv_stub, or sysfs as root).
+ * to (vfio-pci, udrv_stub, uio_pci_generic; sysfs as root for "info").
+ *
+ *   info          identity, liveness, status
+ *   fact N        N! computed by the device, polled or (--irq) by interrupt
+ *   irq           raise interrupts and count them
+ *   dma           RAM -> device -> RAM round trips, every byte checked
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <udrv/udrv.h>
 
 #include "edu_regs.h"
 
+struct edu {
+	struct udrv_device *dev;
+	void *bar0;
+	int use_irq;
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: edu -s ADDR [-b BACKEND] COMMAND\n"
+		"Usage: edu -s ADDR [-b BACKEND] COMMAND [ARGS]\n"
 		"Drive QEMU's edu PCI device (1234:11e8) from user space through libudrv.\n"
 		"\n"
 		"Options:\n"
-		"  -s, --slot ADDR        PCI address of the edu device ([[domain:]bus:]slot.func)\n"
-		"  -b, --backend NAME     force the access path: vfio, uio, stub or sysfs\n"
-		"                         (default: from the driver the device is bound to)\n"
-		"  -h, --help             show this help\n"
+		"  -s, --slot ADDR     PCI address of the edu device ([[domain:]bus:]slot.func)\n"
+		"  -b, --backend NAME  force the access path: vfio, uio, stub or sysfs\n"
+		"                      (default: from the driver the device is bound to)\n"
+		"  -h, --help          show this help\n"
 		"\n"
 		"Commands:\n"
-		"  info                   identity, liveness check, status and interrupt registers\n");
+		"  info                identity, liveness check, status and interrupt registers\n"
+		"  fact N [--irq]      compute N! on the device; wait by polling the status\n"
+		"                      register, or with --irq for its interrupt\n"
+		"  irq [--count N]     raise N interrupts (default 10), wait for and count each\n"
+		"  dma [--size N] [--offset N] [--count N]\n"
+		"                      N round trips (default 1) of SIZE random bytes (1..%d,\n"
+		"                      default %d) from OFFSET in a DMA buffer to the device\n"
+		"                      and back, every byte checked\n",
+		EDU_DMA_MAX, EDU_DMA_MAX);
 }
 
-static int parse_backend(const char *name, enum udrv_backend *backend)
+static int fail(const char *what)
 {
-	static const enum udrv_backend all[] = { UDRV_BACKEND_VFIO, UDRV_BACKEND_UIO,
-						 UDRV_BACKEND_STUB, UDRV_BACKEND_SYSFS };
-	size_t i;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(name, udrv_backend_name(all[i]))) {
-			*backend = all[i];
-			return 0;
-		}
-	}
-	return -1;
+	fprintf(stderr, "edu: %s: %s\n", what, udrv_last_error());
+	return 1;
 }
 
-static int cmd_info(struct udrv_device *dev, volatile void *bar0)
+/* Sleep until the device's interrupt, then acknowledge @bits and re-arm. */
+static int wait_irq(struct edu *e, uint32_t bits, int timeout_ms)
+{
+	uint64_t events;
+	uint32_t status;
+	int ret = udrv_irq_wait(e->dev, 0, timeout_ms, &events);
+
+	if (ret) {
+		if (ret == -ETIMEDOUT)
+			fprintf(stderr, "edu: no interrupt within %d ms\n", timeout_ms);
+		else
+			fail("waiting for the interrupt");
+		return -1;
+	}
+	status = udrv_read32(e->bar0, EDU_REG_IRQ_STATUS);
+	if (!(status & bits)) {
+		fprintf(stderr, "edu: interrupt with status 0x%x, expected 0x%x\n", status, bits);
+		return -1;
+	}
+	udrv_write32(e->bar0, EDU_REG_IRQ_ACK, status);
+	return udrv_irq_rearm(e->dev, 0) ? fail("re-arming the interrupt"), -1 : 0;
+}
+
+static int poll_clear(struct edu *e, unsigned int reg, uint32_t bit, int is64)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((is64 ? udrv_read64(e->bar0, reg) : udrv_read32(e->bar0, reg)) & bit) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 5) {
+			fprintf(stderr, "edu: register 0x%x bit 0x%x still set after 5 s\n", reg, bit);
+			return -1;
+		}
+		usleep(100);
+	}
+	return 0;
+}
+
+static int cmd_info(struct edu *e)
 {
 	uint32_t ident, probe = 0x12345678, live, status, irq;
 
-	ident = udrv_read32(bar0, EDU_REG_IDENT);
-	udrv_write32(bar0, EDU_REG_LIVENESS, probe);
-	live = udrv_read32(bar0, EDU_REG_LIVENESS);
-	status = udrv_read32(bar0, EDU_REG_STATUS);
-	irq = udrv_read32(bar0, EDU_REG_IRQ_STATUS);
+	ident = udrv_read32(e->bar0, EDU_REG_IDENT);
+	udrv_write32(e->bar0, EDU_REG_LIVENESS, probe);
+	live = udrv_read32(e->bar0, EDU_REG_LIVENESS);
+	status = udrv_read32(e->bar0, EDU_REG_STATUS);
+	irq = udrv_read32(e->bar0, EDU_REG_IRQ_STATUS);
 
-	printf("edu %s via %s\n", udrv_device_name(dev), udrv_backend_name(udrv_backend(dev)));
+	printf("edu %s via %s\n", udrv_device_name(e->dev),
+	       udrv_backend_name(udrv_backend(e->dev)));
 	printf("  ident       0x%08x  (%s, version %u.%u)\n", ident,
 	       (ident & 0xff) == EDU_IDENT_MAGIC ? "edu" : "NOT edu", ident >> 24,
 	       (ident >> 16) & 0xff);
@@ -67,19 +120,120 @@ static int cmd_info(struct udrv_device *dev, volatile void *bar0)
 	return (ident & 0xff) == EDU_IDENT_MAGIC && live == (uint32_t)~probe ? 0 : 1;
 }
 
+static int cmd_fact(struct edu *e, unsigned int n)
+{
+	uint32_t want = 1, got;
+	unsigned int i;
+
+	for (i = 2; i <= n; i++)
+		want *= i; /* the device computes modulo 2^32 too */
+	udrv_write32(e->bar0, EDU_REG_STATUS, e->use_irq ? EDU_STATUS_IRQ_FACT : 0);
+	udrv_write32(e->bar0, EDU_REG_FACTORIAL, n);
+	if (e->use_irq ? wait_irq(e, EDU_IRQ_FACT, 5000) :
+			 poll_clear(e, EDU_REG_STATUS, EDU_STATUS_BUSY, 0))
+		return 1;
+	got = udrv_read32(e->bar0, EDU_REG_FACTORIAL);
+	udrv_write32(e->bar0, EDU_REG_STATUS, 0);
+	printf("%u! = %u (mod 2^32), by %s: %s\n", n, got, e->use_irq ? "interrupt" : "polling",
+	       got == want ? "ok" : "WRONG");
+	return got == want ? 0 : 1;
+}
+
+static int cmd_irq(struct edu *e, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		udrv_write32(e->bar0, EDU_REG_IRQ_RAISE, 1u << (i % 32));
+		if (wait_irq(e, 1u << (i % 32), 5000))
+			return 1;
+	}
+	printf("%u interrupts raised, %u received\n", count, i);
+	return 0;
+}
+
+static int dma_run(struct edu *e, uint64_t src, uint64_t dst, uint64_t len, uint32_t dir)
+{
+	udrv_write64(e->bar0, EDU_REG_DMA_SRC, src);
+	udrv_write64(e->bar0, EDU_REG_DMA_DST, dst);
+	udrv_write64(e->bar0, EDU_REG_DMA_COUNT, len);
+	udrv_write64(e->bar0, EDU_REG_DMA_CMD, EDU_DMA_RUN | dir | (e->use_irq ? EDU_DMA_IRQ : 0));
+	return e->use_irq ? wait_irq(e, EDU_IRQ_DMA, 5000) :
+			    poll_clear(e, EDU_REG_DMA_CMD, EDU_DMA_RUN, 1);
+}
+
+static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count)
+{
+	unsigned int seed = (unsigned int)time(NULL), r;
+	struct udrv_dma *buf;
+	unsigned char *p, *want;
+	int ret = 1;
+	size_t k;
+
+	if (!size || size > EDU_DMA_MAX) {
+		fprintf(stderr, "edu: --size %zu: the device buffer takes 1 to %d bytes\n", size,
+			EDU_DMA_MAX);
+		return 2;
+	}
+	if (udrv_dma_set_mask(e->dev, EDU_DMA_BITS) || udrv_set_bus_master(e->dev, 1) ||
+	    udrv_dma_alloc(e->dev, offset + size, &buf))
+		return fail("setting up DMA");
+	want = malloc(size);
+	if (!want) {
+		udrv_dma_free(e->dev, buf);
+		return fail("out of memory");
+	}
+	p = (unsigned char *)buf->vaddr + offset;
+	for (r = 0; r < count; r++) {
+		for (k = 0; k < size; k++)
+			want[k] = p[k] = rand_r(&seed);
+		udrv_dma_sync_for_device(e->dev, buf);
+		if (dma_run(e, buf->iova + offset, EDU_BUF_ADDR, size, 0))
+			goto out;
+		memset(p, 0, size);
+		if (dma_run(e, EDU_BUF_ADDR, buf->iova + offset, size, EDU_DMA_TO_RAM))
+			goto out;
+		udrv_dma_sync_for_cpu(e->dev, buf);
+		if (memcmp(p, want, size)) {
+			fprintf(stderr, "edu: round trip %u: data differs\n", r);
+			goto out;
+		}
+	}
+	printf("%u DMA round trip(s) of %zu bytes at iova 0x%llx: ok\n", count, size,
+	       (unsigned long long)(buf->iova + offset));
+	ret = 0;
+out:
+	free(want);
+	udrv_dma_free(e->dev, buf);
+	return ret;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	return errno || end == s || *end || *v > max ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "slot", required_argument, NULL, 's' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "irq", no_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "offset", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const backends[] = { "auto", "vfio", "uio", "stub", "sysfs" };
 	struct udrv_open_opts opts = { .backend = UDRV_BACKEND_AUTO };
-	const char *slot = NULL, *cmd;
-	struct udrv_device *dev;
-	void *bar0;
-	size_t len;
+	unsigned long count = 0, size = EDU_DMA_MAX, offset = 0, n = 0, b;
+	struct edu e = { 0 };
+	const char *slot = NULL, *cmd, *bad = NULL;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "s:b:h", longopts, NULL)) != -1) {
@@ -88,11 +242,26 @@ int main(int argc, char **argv)
 			slot = optarg;
 			break;
 		case 'b':
-			if (parse_backend(optarg, &opts.backend)) {
-				fprintf(stderr, "edu: unknown backend '%s' (vfio, uio, stub or sysfs)\n",
-					optarg);
-				return 2;
-			}
+			for (b = 1; b < 5 && strcmp(optarg, backends[b]); b++)
+				;
+			if (b == 5)
+				bad = "--backend: vfio, uio, stub or sysfs";
+			opts.backend = (enum udrv_backend)b;
+			break;
+		case 'i':
+			e.use_irq = 1;
+			break;
+		case 'c':
+			if (parse_uint(optarg, 1000000, &count) || !count)
+				bad = "--count: a number from 1 to 1000000";
+			break;
+		case 'z':
+			if (parse_uint(optarg, EDU_DMA_MAX, &size) || !size)
+				bad = "--size: 1 to 4095 bytes (the device buffer, less QEMU's last byte)";
+			break;
+		case 'o':
+			if (parse_uint(optarg, 1 << 30, &offset))
+				bad = "--offset: a byte offset up to 1 GiB";
 			break;
 		case 'h':
 			usage(stdout);
@@ -102,31 +271,44 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!slot || optind != argc - 1) {
-		fprintf(stderr, "edu: %s\n", !slot ? "-s ADDR is required (find it with lspci -D -d 1234:11e8)" :
-			"exactly one command expected");
-		usage(stderr);
-		return 2;
-	}
-	cmd = argv[optind];
-	if (strcmp(cmd, "info")) {
-		fprintf(stderr, "edu: unknown command '%s'\n", cmd);
+	cmd = optind < argc ? argv[optind] : NULL;
+	if (!bad && !slot)
+		bad = "-s ADDR is required (find it with lspci -D -d 1234:11e8)";
+	if (!bad && !cmd)
+		bad = "a command is required";
+	if (!bad && !strcmp(cmd, "fact") &&
+	    (optind + 2 != argc || parse_uint(argv[optind + 1], 0xffffffff, &n)))
+		bad = "fact takes one number";
+	if (!bad && strcmp(cmd, "fact") && optind + 1 != argc)
+		bad = "too many arguments";
+	if (!bad && strcmp(cmd, "info") && strcmp(cmd, "fact") && strcmp(cmd, "irq") &&
+	    strcmp(cmd, "dma"))
+		bad = "unknown command (info, fact, irq or dma)";
+	if (bad) {
+		fprintf(stderr, "edu: %s\n", bad);
 		usage(stderr);
 		return 2;
 	}
 
-	ret = udrv_open(slot, &opts, &dev);
-	if (ret) {
-		fprintf(stderr, "edu: %s\n", udrv_last_error());
-		return 1;
+	if (udrv_open(slot, &opts, &e.dev))
+		return fail("opening the device");
+	if (udrv_bar_map(e.dev, 0, &e.bar0, NULL)) {
+		ret = fail("mapping BAR0");
+		goto out;
 	}
-	ret = udrv_bar_map(dev, 0, &bar0, &len);
-	if (ret) {
-		fprintf(stderr, "edu: %s\n", udrv_last_error());
-		udrv_close(dev);
-		return 1;
+	if ((e.use_irq || !strcmp(cmd, "irq")) && udrv_irq_enable(e.dev, UDRV_IRQ_BEST, 1) < 0) {
+		ret = fail("enabling interrupts");
+		goto out;
 	}
-	ret = cmd_info(dev, bar0);
-	udrv_close(dev);
+	if (!strcmp(cmd, "info"))
+		ret = cmd_info(&e);
+	else if (!strcmp(cmd, "fact"))
+		ret = cmd_fact(&e, n);
+	else if (!strcmp(cmd, "irq"))
+		ret = cmd_irq(&e, count ? count : 10);
+	else
+		ret = cmd_dma(&e, size, offset, count ? count : 1);
+out:
+	udrv_close(e.dev);
 	return ret;
 }
