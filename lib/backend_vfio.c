@@ -480,4 +480,5 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.irq_trigger = vfio_irq_trigger,
 	.dma_alloc = udrv_vfio_dma_alloc,
 	.dma_free = udrv_vfio_dma_free,
+	.dma_map = udrv_vfio_dma_map,
 };

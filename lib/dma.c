@@ -49,45 +49,89 @@ static size_t upper_bound(const struct udrv_dma_state *d, const void *p)
 	return lo;
 }
 
-UDRV_EXPORT int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp)
+/* Make room for one more buffer in the sorted array. */
+static int reserve_slot(struct udrv_device *dev)
 {
 	struct udrv_dma_state *d = &dev->dma;
+	struct udrv_dma_buf **bigger;
+	size_t cap;
+
+	if (d->n < d->cap)
+		return 0;
+	cap = d->cap ? d->cap * 2 : 16;
+	bigger = realloc(d->bufs, cap * sizeof(*bigger));
+	if (!bigger)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	d->bufs = bigger;
+	d->cap = cap;
+	return 0;
+}
+
+static void insert_buf(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	struct udrv_dma_state *d = &dev->dma;
+	size_t i = upper_bound(d, buf->pub.vaddr);
+
+	memmove(&d->bufs[i + 1], &d->bufs[i], (d->n - i) * sizeof(*d->bufs));
+	d->bufs[i] = buf;
+	d->n++;
+}
+
+/* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer. */
+static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp)
+{
+	int (*op)(struct udrv_device *, size_t, struct udrv_dma_buf *) = dev->ops->dma_alloc;
 	struct udrv_dma_buf *buf;
-	size_t i;
 	int ret;
 
 	if (!bufp)
-		return udrv_err(EINVAL, "%s: udrv_dma_alloc without a buffer pointer", dev->name);
+		return udrv_err(EINVAL, "%s: no buffer pointer given", dev->name);
 	*bufp = NULL;
-	if (!dev->ops->dma_alloc)
+	if (!op)
 		return udrv_err(ENOTSUP, "%s: the %s backend has no DMA (bind the device to vfio-pci, udrv_stub or uio_pci_generic)",
+				dev->name, dev->ops->name);
+	if (vaddr && !dev->ops->dma_map)
+		return udrv_err(ENOTSUP, "%s: mapping your own memory needs an IOMMU (vfio-pci); use udrv_dma_alloc() on the %s backend",
 				dev->name, dev->ops->name);
 	if (!size)
 		return udrv_err(EINVAL, "%s: DMA buffer of 0 bytes", dev->name);
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct udrv_dma_buf **bigger = realloc(d->bufs, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-		d->bufs = bigger;
-		d->cap = cap;
-	}
+	if (vaddr && ((uintptr_t)vaddr & (sysconf(_SC_PAGESIZE) - 1)))
+		return udrv_err(EINVAL, "%s: %p is not page-aligned (allocate with mmap or posix_memalign)",
+				dev->name, vaddr);
+	ret = reserve_slot(dev);
+	if (ret)
+		return ret;
 	buf = calloc(1, sizeof(*buf));
 	if (!buf)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	buf->fd = -1;
-	ret = dev->ops->dma_alloc(dev, size, buf);
+	if (vaddr) {
+		buf->pub.vaddr = vaddr;
+		buf->pub.size = (size + sysconf(_SC_PAGESIZE) - 1) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+		ret = dev->ops->dma_map(dev, buf);
+	} else {
+		ret = op(dev, size, buf);
+	}
 	if (ret) {
 		free(buf);
 		return ret;
 	}
-	i = upper_bound(d, buf->pub.vaddr);
-	memmove(&d->bufs[i + 1], &d->bufs[i], (d->n - i) * sizeof(*d->bufs));
-	d->bufs[i] = buf;
-	d->n++;
+	insert_buf(dev, buf);
 	*bufp = &buf->pub;
 	return 0;
+}
+
+UDRV_EXPORT int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp)
+{
+	return new_buf(dev, NULL, size, bufp);
+}
+
+UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
+			     struct udrv_dma **bufp)
+{
+	if (!vaddr)
+		return udrv_err(EINVAL, "%s: udrv_dma_map of a NULL address", dev->name);
+	return new_buf(dev, vaddr, size, bufp);
 }
 
 static size_t find_buf(struct udrv_device *dev, const struct udrv_dma *pub)

@@ -29,12 +29,39 @@ static uint64_t natural_align(uint64_t size)
 	return a;
 }
 
-int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+/* Pin and map buf->pub.vaddr/size at a fresh IOVA. */
+int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	size_t len = buf->pub.size;
+	uint64_t iova;
+	int ret;
+
+	ret = udrv_vfio_iova_alloc(dev, len, natural_align(len), udrv_dma_limit(dev), &iova);
+	if (ret)
+		return ret;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.vaddr = (uintptr_t)buf->pub.vaddr;
+	map.iova = iova;
+	map.size = len;
+	if (ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_MAP_DMA, &map)) {
+		ret = errno;
+		ret = udrv_err(ret, "%s: VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA 0x%llx: %s%s",
+			       dev->name, len, (unsigned long long)iova, strerror(ret),
+			       ret == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: raise it with ulimit -l or run as root)" :
+			       ret == ENOSPC ? " (vfio_iommu_type1's dma_entry_limit is reached: fewer, larger buffers, or raise the module parameter)" :
+			       ret == EFAULT ? " (the range is not mapped memory of this process)" : "");
+		udrv_vfio_iova_free(iova, len);
+		return ret;
+	}
+	buf->pub.iova = iova;
+	return 0;
+}
+
+int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t len = (size + pg - 1) & ~(size_t)(pg - 1);
-	uint64_t iova;
 	void *mem = MAP_FAILED;
 	int ret;
 
@@ -51,31 +78,16 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 	if (mem == MAP_FAILED)
 		return udrv_err(errno, "%s: cannot allocate %zu bytes for DMA: %s", dev->name, len,
 				strerror(errno));
-	ret = udrv_vfio_iova_alloc(dev, len, natural_align(len), udrv_dma_limit(dev), &iova);
-	if (ret)
-		goto fail_mem;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	map.vaddr = (uintptr_t)mem;
-	map.iova = iova;
-	map.size = len;
-	if (ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_MAP_DMA, &map)) {
-		ret = errno;
-		ret = udrv_err(ret, "%s: VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA 0x%llx: %s%s",
-			       dev->name, len, (unsigned long long)iova, strerror(ret),
-			       ret == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: raise it with ulimit -l or run as root)" :
-			       ret == ENOSPC ? " (vfio_iommu_type1's dma_entry_limit is reached: fewer, larger buffers, or raise the module parameter)" : "");
-		udrv_vfio_iova_free(iova, len);
-		goto fail_mem;
-	}
 	buf->pub.vaddr = mem;
-	buf->pub.iova = iova;
 	buf->pub.size = len;
+	ret = udrv_vfio_dma_map(dev, buf);
+	if (ret) {
+		munmap(mem, len);
+		return ret;
+	}
 	buf->map_base = mem;
 	buf->map_len = len;
 	return 0;
-fail_mem:
-	munmap(mem, len);
-	return ret;
 }
 
 void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
@@ -90,5 +102,6 @@ void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 	if (!ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_UNMAP_DMA, &unmap))
 		udrv_vfio_iova_free(buf->pub.iova, buf->pub.size);
 	/* If the unmap failed the IOVA stays reserved: never reuse a live mapping. */
-	munmap(buf->map_base, buf->map_len);
+	if (buf->map_base)
+		munmap(buf->map_base, buf->map_len);
 }

@@ -53,6 +53,7 @@ struct udrv_dma_buf;
  * @dma_alloc:    fill @buf (vaddr, iova, size page-rounded, map_base/map_len, fd)
  * @dma_free:     undo dma_alloc
  * @dma_set_mask: tell the kernel side about a new mask, or NULL
+ * @dma_map:      map the caller's memory at buf->pub.vaddr (size set), or NULL
  * A NULL irq_enable means the path has no interrupts, a NULL dma_alloc no DMA.
  */
 struct udrv_backend_ops {
@@ -74,12 +75,13 @@ struct udrv_backend_ops {
 	int (*dma_alloc)(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
 	void (*dma_free)(struct udrv_device *dev, struct udrv_dma_buf *buf);
 	int (*dma_set_mask)(struct udrv_device *dev, unsigned int bits);
+	int (*dma_map)(struct udrv_device *dev, struct udrv_dma_buf *buf);
 };
 
 /* A DMA buffer: the public part first, then what it takes to release it. */
 struct udrv_dma_buf {
 	struct udrv_dma pub;
-	void *map_base;           /* what to munmap */
+	void *map_base;           /* what to munmap; NULL for the caller's memory */
 	size_t map_len;
 	int fd;                   /* stub dma-buf fd, or -1 */
 };
@@ -157,6 +159,7 @@ void udrv_dma_release_all(struct udrv_device *dev);
 
 /* dma_vfio.c, dma_stub.c, dma_uio.c: the backends' DMA ops */
 int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
 void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
 void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +121,135 @@ static void test_buffers(void **state)
 	assert_int_equal(count_fds(), fds);
 }
 
+/* A number from /proc/self/status or /proc/meminfo ("Key:   123 kB"). */
+static long proc_value(const char *file, const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *fp = fopen(file, "r");
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	fclose(fp);
+	return v;
+}
+
+static int count_maps(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *fp = fopen("/proc/self/maps", "r");
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp))
+		n++;
+	fclose(fp);
+	return n;
+}
+
+/*
+ * VFIO only: huge pages for a 2 MiB buffer, the caller's own memory mapped
+ * and used for DMA, a DMA to an IOVA nothing is mapped at (the IOMMU blocks
+ * it: the kernel logs a DMAR fault, memory stays intact), and nothing
+ * pinned, mapped or open after close.
+ */
+static void test_vfio_extras(void **state)
+{
+	long lck0 = proc_value("/proc/self/status", "VmLck:"), huge0, huge1;
+	int maps0 = count_maps(), fds0 = count_fds();
+	struct udrv_dma *big, *mine, *canary;
+	struct udrv_device *dev;
+	unsigned char *own;
+	size_t k;
+	void *bar0;
+
+	(void)state;
+	if (strcmp(profile, "vfio")) {
+		printf("# skipped: huge-page IOMMU mappings and own-memory mapping are VFIO's (profile %s)\n",
+		       profile);
+		skip();
+	}
+	if (udrv_open(edu, NULL, &dev) || udrv_bar_map(dev, 0, &bar0, NULL))
+		fail_msg("%s", udrv_last_error());
+	assert_int_equal(udrv_dma_set_mask(dev, MASK_BITS), 0);
+	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
+
+	huge0 = proc_value("/proc/meminfo", "HugePages_Free:");
+	assert_int_equal(udrv_dma_alloc(dev, 2 << 20, &big), 0);
+	huge1 = proc_value("/proc/meminfo", "HugePages_Free:");
+	printf("# 2 MiB buffer: %ld huge page(s) used, iova 0x%llx\n", huge0 - huge1,
+	       (unsigned long long)big->iova);
+	assert_int_equal(huge0 - huge1, 1);
+	assert_int_equal(big->iova % (2 << 20), 0);
+
+	own = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(own != MAP_FAILED);
+	assert_int_equal(udrv_dma_map(dev, own + 1, 4096, &mine), -EINVAL);
+	assert_non_null(strstr(udrv_last_error(), "not page-aligned"));
+	assert_int_equal(udrv_dma_map(dev, own, 65536, &mine), 0);
+	assert_ptr_equal(mine->vaddr, own);
+	for (k = 0; k < 100; k++)
+		own[300 + k] = (unsigned char)(k * 7 + 1);
+	edu_dma(bar0, mine->iova + 300, EDU_BUF, 100, 0);
+	memset(own + 300, 0, 100);
+	edu_dma(bar0, EDU_BUF, mine->iova + 60000, 100, EDU_DMA_TO_RAM);
+	for (k = 0; k < 100; k++)
+		assert_int_equal(own[60000 + k], (unsigned char)(k * 7 + 1));
+	printf("# own memory mapped at iova 0x%llx: DMA round trip ok\n",
+	       (unsigned long long)mine->iova);
+	assert_true(proc_value("/proc/self/status", "VmLck:") > lck0);
+
+	/* A DMA to an IOVA with nothing mapped there: blocked, nothing written. */
+	assert_int_equal(udrv_dma_alloc(dev, 4096, &canary), 0);
+	memset(canary->vaddr, 0x5a, 4096);
+	memset(own, 0x5a, 4096);
+	edu_dma(bar0, EDU_BUF, (1ULL << MASK_BITS) - 0x10000, 256, EDU_DMA_TO_RAM);
+	for (k = 0; k < 4096; k++) {
+		assert_int_equal(((unsigned char *)canary->vaddr)[k], 0x5a);
+		assert_int_equal(own[k], 0x5a);
+	}
+	printf("# DMA to unmapped IOVA 0x%llx: blocked, buffers intact\n",
+	       (unsigned long long)((1ULL << MASK_BITS) - 0x10000));
+
+	udrv_dma_free(dev, mine);
+	assert_int_equal(own[0], 0x5a); /* still the caller's memory */
+	munmap(own, 65536);
+	udrv_close(dev);
+	assert_int_equal(proc_value("/proc/self/status", "VmLck:"), lck0);
+	assert_int_equal(count_maps(), maps0);
+	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(proc_value("/proc/meminfo", "HugePages_Free:"), huge0);
+}
+
+/* Physical addresses (uio_pci_generic): a mask the huge pages may not meet. */
+static void test_uio_narrow_mask(void **state)
+{
+	struct udrv_device *dev;
+	struct udrv_dma *b;
+	int ret;
+
+	(void)state;
+	if (strcmp(profile, "uio")) {
+		printf("# skipped: physical-address allocation is uio_pci_generic's (profile %s)\n",
+		       profile);
+		skip();
+	}
+	if (udrv_open(edu, NULL, &dev))
+		fail_msg("%s", udrv_last_error());
+	assert_int_equal(udrv_dma_set_mask(dev, 24), 0);
+	ret = udrv_dma_alloc(dev, 4096, &b);
+	printf("# 24-bit mask: %s\n", ret ? udrv_last_error() : "a huge page below 16 MiB was found");
+	if (ret) {
+		assert_int_equal(ret, -ENOSPC);
+		assert_non_null(strstr(udrv_last_error(), "below the device's DMA mask"));
+	} else {
+		assert_true(b->iova + b->size - 1 < (1ULL << 24));
+	}
+	udrv_close(dev);
+}
+
 static void test_errors(void **state)
 {
 	struct udrv_device *dev;
@@ -142,6 +272,10 @@ static void test_errors(void **state)
 		assert_int_equal(udrv_dma_alloc(dev, 3 << 20, &b), -EINVAL);
 		assert_non_null(strstr(udrv_last_error(), "one 2 MiB huge page at most"));
 	}
+	if (strcmp(profile, "vfio")) {
+		assert_int_equal(udrv_dma_map(dev, &x, 4, &b), -ENOTSUP);
+		assert_non_null(strstr(udrv_last_error(), "needs an IOMMU"));
+	}
 	udrv_close(dev);
 }
 
@@ -149,6 +283,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_vfio_extras),
+		cmocka_unit_test(test_uio_narrow_mask),
 		cmocka_unit_test(test_errors),
 	};
 	const struct CMUnitTest none_tests[] = {

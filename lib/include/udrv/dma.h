@@ -74,6 +74,21 @@ int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
 int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
 
 /**
+ * udrv_dma_map() - make the caller's own memory visible to the device (VFIO)
+ * @dev:   the device
+ * @vaddr: page-aligned start (e.g. from mmap() or posix_memalign())
+ * @size:  bytes; rounded up to pages
+ * @bufp:  set to a buffer describing the mapping; @vaddr stays the caller's
+ *
+ * The pages are pinned and mapped at an IOVA below the device's mask until
+ * udrv_dma_free(), which unmaps them but leaves the memory to the caller.
+ *
+ * Return: 0, -ENOTSUP on paths without an IOMMU (use udrv_dma_alloc()),
+ * -EINVAL for an unaligned @vaddr, or the errors of udrv_dma_alloc().
+ */
+int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp);
+
+/**
  * udrv_dma_free() - release a buffer
  * @dev: the device it was allocated for
  * @buf: the buffer, or NULL
