@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/dma-buf.h>
 
 #include "udrv_internal.h"
 
@@ -78,7 +81,8 @@ static void insert_buf(struct udrv_device *dev, struct udrv_dma_buf *buf)
 }
 
 /* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer. */
-static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp)
+static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool streaming,
+		   struct udrv_dma **bufp)
 {
 	int (*op)(struct udrv_device *, size_t, struct udrv_dma_buf *) = dev->ops->dma_alloc;
 	struct udrv_dma_buf *buf;
@@ -105,6 +109,7 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, struct udr
 	if (!buf)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	buf->fd = -1;
+	buf->streaming = streaming;
 	if (vaddr) {
 		buf->pub.vaddr = vaddr;
 		buf->pub.size = (size + sysconf(_SC_PAGESIZE) - 1) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
@@ -123,7 +128,13 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, struct udr
 
 UDRV_EXPORT int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp)
 {
-	return new_buf(dev, NULL, size, bufp);
+	return new_buf(dev, NULL, size, false, bufp);
+}
+
+UDRV_EXPORT int udrv_dma_alloc_streaming(struct udrv_device *dev, size_t size,
+					 struct udrv_dma **bufp)
+{
+	return new_buf(dev, NULL, size, true, bufp);
 }
 
 UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
@@ -131,7 +142,7 @@ UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
 {
 	if (!vaddr)
 		return udrv_err(EINVAL, "%s: udrv_dma_map of a NULL address", dev->name);
-	return new_buf(dev, vaddr, size, bufp);
+	return new_buf(dev, vaddr, size, false, bufp);
 }
 
 static size_t find_buf(struct udrv_device *dev, const struct udrv_dma *pub)
@@ -181,20 +192,31 @@ UDRV_EXPORT int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *
 	return 0;
 }
 
-static int check_buf(struct udrv_device *dev, struct udrv_dma *pub)
+/*
+ * Coherent memory (every buffer on x86 but the stub's streaming ones) needs
+ * nothing; a streaming dma-buf brackets CPU access with DMA_BUF_IOCTL_SYNC,
+ * which the stub turns into dma_sync_sgtable_for_cpu/for_device.
+ */
+static int dma_buf_sync(struct udrv_device *dev, struct udrv_dma *pub, uint64_t flags)
 {
-	if (!pub || find_buf(dev, pub) == dev->dma.n)
+	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_RW };
+	size_t i = find_buf(dev, pub);
+
+	if (!pub || i == dev->dma.n)
 		return udrv_err(EINVAL, "%s: not a DMA buffer of this device", dev->name);
+	if (dev->dma.bufs[i]->fd < 0)
+		return 0;
+	if (ioctl(dev->dma.bufs[i]->fd, DMA_BUF_IOCTL_SYNC, &s))
+		return udrv_err(errno, "%s: DMA_BUF_IOCTL_SYNC: %s", dev->name, strerror(errno));
 	return 0;
 }
 
-/* Every path udrv uses gives cache-coherent memory on x86: nothing to do. */
 UDRV_EXPORT int udrv_dma_sync_for_cpu(struct udrv_device *dev, struct udrv_dma *buf)
 {
-	return check_buf(dev, buf);
+	return dma_buf_sync(dev, buf, DMA_BUF_SYNC_START);
 }
 
 UDRV_EXPORT int udrv_dma_sync_for_device(struct udrv_device *dev, struct udrv_dma *buf)
 {
-	return check_buf(dev, buf);
+	return dma_buf_sync(dev, buf, DMA_BUF_SYNC_END);
 }

@@ -47,22 +47,33 @@ int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
 {
 	struct udrv_stub_alloc a = { .argsz = sizeof(a), .size = size };
+	unsigned long req = buf->streaming ? UDRV_STUB_ALLOC_STREAMING : UDRV_STUB_ALLOC_COHERENT;
 	void *mem;
 	int ret = ctl_open(dev);
 
 	if (ret)
 		return ret;
-	if (ioctl(dev->dma.ctl_fd, UDRV_STUB_ALLOC_COHERENT, &a))
+	if (ioctl(dev->dma.ctl_fd, req, &a))
 		return udrv_err(errno, "%s: udrv_stub could not allocate %zu bytes: %s%s", dev->name,
 				size, strerror(errno),
 				errno == E2BIG ? " (over the max_buffer_mb module parameter)" :
 				errno == ENOMEM ? " (no memory below the DMA mask)" : "");
+	if (a.nr_segments != 1) {
+		close(a.fd);
+		return udrv_err(ENOTSUP, "%s: the %zu-byte streaming buffer is %u pieces in bus space (no IOMMU merged it): use udrv_dma_alloc(), or an IOMMU",
+				dev->name, size, a.nr_segments);
+	}
 	mem = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
-	ret = errno;
-	/* The mapping keeps the dma-buf alive; the fd is not needed any more. */
-	close(a.fd);
-	if (mem == MAP_FAILED)
+	if (mem == MAP_FAILED) {
+		ret = errno;
+		close(a.fd);
 		return udrv_err(ret, "%s: mmap of a udrv_stub buffer: %s", dev->name, strerror(ret));
+	}
+	/* The mapping keeps a coherent dma-buf alive; a streaming one keeps its fd for syncs. */
+	if (buf->streaming)
+		buf->fd = a.fd;
+	else
+		close(a.fd);
 	buf->pub.vaddr = mem;
 	buf->pub.iova = a.dma_addr;
 	buf->pub.size = a.size;
@@ -75,4 +86,6 @@ void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	(void)dev;
 	munmap(buf->map_base, buf->map_len);
+	if (buf->fd >= 0)
+		close(buf->fd);
 }

@@ -50,7 +50,8 @@ struct udrv_dma_buf;
  * @irq_disable:  stop them; irq.c closes the fds it owns
  * @irq_rearm:    let the next interrupt of @vec through
  * @irq_trigger:  raise @vec's event from software, or NULL
- * @dma_alloc:    fill @buf (vaddr, iova, size page-rounded, map_base/map_len, fd)
+ * @dma_alloc:    fill @buf (vaddr, iova, size page-rounded, map_base/map_len, fd);
+ *                buf->streaming asks for a streaming buffer
  * @dma_free:     undo dma_alloc
  * @dma_set_mask: tell the kernel side about a new mask, or NULL
  * @dma_map:      map the caller's memory at buf->pub.vaddr (size set), or NULL
@@ -83,7 +84,8 @@ struct udrv_dma_buf {
 	struct udrv_dma pub;
 	void *map_base;           /* what to munmap; NULL for the caller's memory */
 	size_t map_len;
-	int fd;                   /* stub dma-buf fd, or -1 */
+	int fd;                   /* stub streaming dma-buf fd (for syncs), or -1 */
+	bool streaming;
 };
 
 /* DMA state of a device (dma.c). */

@@ -74,6 +74,25 @@ int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
 int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
 
 /**
+ * udrv_dma_alloc_streaming() - allocate a buffer for streaming DMA
+ * @dev:  the device
+ * @size: bytes; rounded up to pages
+ * @bufp: set to the buffer
+ *
+ * Like udrv_dma_alloc(), but the memory may be cached, so the sync calls
+ * matter: udrv_dma_sync_for_device() after the CPU wrote and before the
+ * device reads, udrv_dma_sync_for_cpu() after the device wrote and before
+ * the CPU reads.  On udrv_stub these are page-backed dma-buf buffers (the
+ * kernel's dma_map_sgtable, synced with DMA_BUF_IOCTL_SYNC), which need
+ * an IOMMU to be contiguous for the device beyond one page; on VFIO and
+ * UIO the memory is the same as udrv_dma_alloc()'s.
+ *
+ * Return: as udrv_dma_alloc(); -ENOTSUP (stub) when the buffer is not
+ * contiguous in bus space (no IOMMU merged its pages).
+ */
+int udrv_dma_alloc_streaming(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
+
+/**
  * udrv_dma_map() - make the caller's own memory visible to the device (VFIO)
  * @dev:   the device
  * @vaddr: page-aligned start (e.g. from mmap() or posix_memalign())
