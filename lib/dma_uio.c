@@ -42,6 +42,9 @@ static int phys_addr(struct udrv_device *dev, void *va, uint64_t *phys)
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return udrv_err(EPERM, "%s: /proc/self/pagemap is not readable: physical addresses need root (CAP_SYS_ADMIN)",
+				dev->name);
 	if (fd < 0)
 		return udrv_err(errno, "%s: cannot open /proc/self/pagemap: %s", dev->name,
 				strerror(errno));

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,6 +300,86 @@ static void test_streaming(void **state)
 	udrv_close(dev);
 }
 
+/* uio_pci_generic as a non-root user who may open the device: pagemap hides PFNs. */
+static void test_uio_not_root(void **state)
+{
+	char path[256], msg[512] = "";
+	int pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	if (strcmp(profile, "uio")) {
+		printf("# skipped: physical addresses from pagemap are uio_pci_generic's (profile %s)\n",
+		       profile);
+		skip();
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/uio", edu);
+	assert_int_equal(system("chmod 0666 /dev/uio*"), 0);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct udrv_device *dev;
+		struct udrv_dma *b;
+		int ret;
+
+		close(pfd[0]);
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		/* As an ordinary user's process: its /proc files are its own. */
+		prctl(PR_SET_DUMPABLE, 1);
+		ret = udrv_open(edu, NULL, &dev);
+		if (!ret) {
+			ret = udrv_dma_alloc(dev, 4096, &b);
+			udrv_close(dev);
+		}
+		dprintf(pfd[1], "%d %s", ret, udrv_last_error());
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	printf("# uio DMA as nobody: %s\n", msg);
+	assert_int_equal(atoi(msg), -EPERM);
+	assert_non_null(strstr(msg, "pagemap hides physical addresses"));
+}
+
+/* uio_pci_generic behind a translating IOMMU: physical addresses are refused. */
+static void test_uio_iommu_refused(void **state)
+{
+	struct udrv_device *dev;
+	struct udrv_dma *b;
+
+	(void)state;
+	if (udrv_open(edu, NULL, &dev))
+		fail_msg("%s", udrv_last_error());
+	assert_int_equal(udrv_dma_alloc(dev, 4096, &b), -EINVAL);
+	printf("# uio behind an IOMMU: %s\n", udrv_last_error());
+	assert_non_null(strstr(udrv_last_error(), "an IOMMU translates this device's DMA"));
+	assert_non_null(strstr(udrv_last_error(), "bind it to vfio-pci"));
+	udrv_close(dev);
+}
+
+/* Does an IOMMU translate the device's DMA (group type other than identity)? */
+static int iommu_translates(void)
+{
+	char path[256], type[32] = "";
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/type", edu);
+	fp = fopen(path, "r");
+	if (!fp)
+		return 0;
+	if (!fgets(type, sizeof(type), fp))
+		type[0] = '\0';
+	fclose(fp);
+	return strncmp(type, "identity", 8) != 0;
+}
+
 static void test_errors(void **state)
 {
 	struct udrv_device *dev;
@@ -334,7 +416,11 @@ int main(void)
 		cmocka_unit_test(test_vfio_extras),
 		cmocka_unit_test(test_uio_narrow_mask),
 		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_uio_not_root),
 		cmocka_unit_test(test_errors),
+	};
+	const struct CMUnitTest uio_iommu_tests[] = {
+		cmocka_unit_test(test_uio_iommu_refused),
 	};
 	const struct CMUnitTest none_tests[] = {
 		cmocka_unit_test(test_errors),
@@ -350,5 +436,7 @@ int main(void)
 	put("/proc/sys/vm/nr_hugepages", "32");
 	if (!strcmp(profile, "none"))
 		return cmocka_run_group_tests(none_tests, NULL, NULL);
+	if (!strcmp(profile, "uio") && iommu_translates())
+		return cmocka_run_group_tests(uio_iommu_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
