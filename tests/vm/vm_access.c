@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
 #include "fds.h"
+#include "nobody.h"
 
 #define EDU_IDENT 0x010000ed
 
@@ -120,41 +120,27 @@ static void test_errors_leak_nothing(void **state)
  * resourceN) must fail with EACCES/EPERM and a message that says to run as
  * root.  Run in a child that drops to nobody.
  */
+static int open_and_map(void *arg)
+{
+	struct udrv_device *dev;
+	void *bar0;
+	int ret = udrv_open(arg, NULL, &dev);
+
+	if (!ret) {
+		ret = udrv_bar_map(dev, 0, &bar0, NULL);
+		udrv_close(dev);
+	}
+	return ret;
+}
+
 static void test_not_root(void **state)
 {
-	char msg[600] = "";
-	int pfd[2], status, ret;
-	ssize_t n;
-	pid_t pid;
+	char msg[600];
+	int ret;
 
 	(void)state;
-	assert_int_equal(pipe(pfd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct udrv_device *dev;
-		void *bar0;
-
-		close(pfd[0]);
-		if (setgid(65534) || setuid(65534))
-			_exit(100);
-		ret = udrv_open(edu_addr, NULL, &dev);
-		if (!ret) {
-			ret = udrv_bar_map(dev, 0, &bar0, NULL);
-			udrv_close(dev);
-		}
-		dprintf(pfd[1], "%d %s", ret, udrv_last_error());
-		_exit(0);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], msg, sizeof(msg) - 1);
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_true(n > 0);
-	msg[n] = '\0';
+	ret = run_as_nobody(open_and_map, (void *)edu_addr, msg, sizeof(msg));
 	printf("# as nobody: %s\n", msg);
-	ret = atoi(msg);
 	assert_true(ret == -EACCES || ret == -EPERM);
 	assert_true(strstr(msg, "root") != NULL);
 }

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +23,7 @@
 #include <udrv/udrv.h>
 
 #include "fds.h"
+#include "nobody.h"
 
 #define EDU_DMA_SRC   0x80
 #define EDU_DMA_DST   0x88
@@ -300,13 +299,24 @@ static void test_streaming(void **state)
 	udrv_close(dev);
 }
 
+static int open_and_alloc(void *arg)
+{
+	struct udrv_device *dev;
+	struct udrv_dma *b;
+	int ret = udrv_open(arg, NULL, &dev);
+
+	if (!ret) {
+		ret = udrv_dma_alloc(dev, 4096, &b);
+		udrv_close(dev);
+	}
+	return ret;
+}
+
 /* uio_pci_generic as a non-root user who may open the device: pagemap hides PFNs. */
 static void test_uio_not_root(void **state)
 {
-	char path[256], msg[512] = "";
-	int pfd[2], status;
-	ssize_t n;
-	pid_t pid;
+	char msg[512];
+	int ret;
 
 	(void)state;
 	if (strcmp(profile, "uio")) {
@@ -314,37 +324,10 @@ static void test_uio_not_root(void **state)
 		       profile);
 		skip();
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/uio", edu);
 	assert_int_equal(system("chmod 0666 /dev/uio*"), 0);
-	assert_int_equal(pipe(pfd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct udrv_device *dev;
-		struct udrv_dma *b;
-		int ret;
-
-		close(pfd[0]);
-		if (setgid(65534) || setuid(65534))
-			_exit(100);
-		/* As an ordinary user's process: its /proc files are its own. */
-		prctl(PR_SET_DUMPABLE, 1);
-		ret = udrv_open(edu, NULL, &dev);
-		if (!ret) {
-			ret = udrv_dma_alloc(dev, 4096, &b);
-			udrv_close(dev);
-		}
-		dprintf(pfd[1], "%d %s", ret, udrv_last_error());
-		_exit(0);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], msg, sizeof(msg) - 1);
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(n > 0);
-	msg[n] = '\0';
+	ret = run_as_nobody(open_and_alloc, (void *)edu, msg, sizeof(msg));
 	printf("# uio DMA as nobody: %s\n", msg);
-	assert_int_equal(atoi(msg), -EPERM);
+	assert_int_equal(ret, -EPERM);
 	assert_non_null(strstr(msg, "pagemap hides physical addresses"));
 }
 
