@@ -26,6 +26,7 @@ struct udrv_vfio {
 	int group_id;
 	struct vfio_device_info info;
 	uint64_t config_offset;
+	uint64_t bar_offset[UDRV_NUM_BARS]; /* region offsets, set by vfio_bar_info() */
 	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
 };
 
@@ -186,6 +187,7 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 	if (ret)
 		return ret;
 	info->size = r->size;
+	dev->vfio->bar_offset[bar] = r->offset;
 	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		info->flags |= UDRV_BAR_MMAP;
 	free(r);
@@ -298,18 +300,14 @@ out:
 	return ret;
 }
 
+/* Called only after udrv_bar_cached_info(), so the region offset is known. */
 static int vfio_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		       void *val, bool write)
 {
-	struct vfio_region_info *r;
-	ssize_t n;
-	int ret = vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
+	off_t pos = dev->vfio->bar_offset[bar] + off;
+	ssize_t n = write ? pwrite(dev->vfio->device, val, width, pos) :
+			    pread(dev->vfio->device, val, width, pos);
 
-	if (ret)
-		return ret;
-	n = write ? pwrite(dev->vfio->device, val, width, r->offset + off) :
-		    pread(dev->vfio->device, val, width, r->offset + off);
-	free(r);
 	if (n < 0)
 		return udrv_err(errno, "%s: VFIO BAR %u %s of %u bytes at 0x%llx: %s", dev->name,
 				bar, write ? "write" : "read", width, (unsigned long long)off,

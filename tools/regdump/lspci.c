@@ -17,14 +17,19 @@ struct rd_pci {
 	struct pci_access *acc;
 };
 
+static void pci_vsay(char *msg, va_list ap)
+{
+	fputs("regdump: libpci: ", stderr);
+	vfprintf(stderr, msg, ap);
+	fputc('\n', stderr);
+}
+
 static void PCI_NONRET pci_fatal(char *msg, ...)
 {
 	va_list ap;
 
 	va_start(ap, msg);
-	fputs("regdump: libpci: ", stderr);
-	vfprintf(stderr, msg, ap);
-	fputc('\n', stderr);
+	pci_vsay(msg, ap);
 	va_end(ap);
 	/* A tool, not the library: libpci cannot continue after a fatal error. */
 	exit(1);
@@ -35,9 +40,7 @@ static void pci_warn(char *msg, ...)
 	va_list ap;
 
 	va_start(ap, msg);
-	fputs("regdump: libpci: ", stderr);
-	vfprintf(stderr, msg, ap);
-	fputc('\n', stderr);
+	pci_vsay(msg, ap);
 	va_end(ap);
 }
 
