@@ -414,7 +414,7 @@ static int vfio_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, uns
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	/* One eventfd per vector, every slot filled. */
 	for (i = 0; i < nvec; i++) {
-		fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		fds[i] = eventfd(0, EFD_CLOEXEC);
 		if (fds[i] < 0) {
 			ret = udrv_err(errno, "%s: eventfd: %s", dev->name, strerror(errno));
 			goto fail;

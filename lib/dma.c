@@ -2,7 +2,9 @@
 /*
  * DMA buffers: the generic part.  Each backend's dma_alloc fills in the
  * buffer; here the mask is checked and remembered, and the device's buffers
- * are kept sorted by address so that udrv_dma_addr() is a binary search.
+ * are kept in a balanced tree by address (dma_tree.c), so filing, freeing
+ * and udrv_dma_addr() are O(log n) however many buffers there are and in
+ * whatever order they are freed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,55 +38,12 @@ UDRV_EXPORT int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 	return 0;
 }
 
-/* Index of the first buffer whose vaddr is above @p. */
-static size_t upper_bound(const struct udrv_dma_state *d, const void *p)
-{
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((const char *)d->bufs[mid]->pub.vaddr <= (const char *)p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Make room for one more buffer in the sorted array. */
-static int reserve_slot(struct udrv_device *dev)
-{
-	struct udrv_dma_state *d = &dev->dma;
-	struct udrv_dma_buf **bigger;
-	size_t cap;
-
-	if (d->n < d->cap)
-		return 0;
-	cap = d->cap ? d->cap * 2 : 16;
-	bigger = realloc(d->bufs, cap * sizeof(*bigger));
-	if (!bigger)
-		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	d->bufs = bigger;
-	d->cap = cap;
-	return 0;
-}
-
-static void insert_buf(struct udrv_device *dev, struct udrv_dma_buf *buf)
-{
-	struct udrv_dma_state *d = &dev->dma;
-	size_t i = upper_bound(d, buf->pub.vaddr);
-
-	memmove(&d->bufs[i + 1], &d->bufs[i], (d->n - i) * sizeof(*d->bufs));
-	d->bufs[i] = buf;
-	d->n++;
-}
-
 /* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer. */
 static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool streaming,
 		   struct udrv_dma **bufp)
 {
 	int (*op)(struct udrv_device *, size_t, struct udrv_dma_buf *) = dev->ops->dma_alloc;
+	size_t pg = (size_t)getpagesize(); /* sysconf() costs ~50 instructions a call */
 	struct udrv_dma_buf *buf;
 	int ret;
 
@@ -99,29 +58,37 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 				dev->name, dev->ops->name);
 	if (!size)
 		return udrv_err(EINVAL, "%s: DMA buffer of 0 bytes", dev->name);
-	if (vaddr && ((uintptr_t)vaddr & (sysconf(_SC_PAGESIZE) - 1)))
+	if (vaddr && ((uintptr_t)vaddr & (pg - 1)))
 		return udrv_err(EINVAL, "%s: %p is not page-aligned (allocate with mmap or posix_memalign)",
 				dev->name, vaddr);
-	ret = reserve_slot(dev);
-	if (ret)
-		return ret;
-	buf = calloc(1, sizeof(*buf));
+	if (vaddr && udrv_dma_tree_find(dev->dma.tree, vaddr, (size + pg - 1) & ~(pg - 1)))
+		return udrv_err(EEXIST, "%s: %p is already in a DMA buffer of this device: use udrv_dma_addr()",
+				dev->name, vaddr);
+	buf = malloc(sizeof(*buf));
 	if (!buf)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	buf->fd = -1;
-	buf->streaming = streaming;
+	*buf = (struct udrv_dma_buf){ .fd = -1, .streaming = streaming };
 	if (vaddr) {
 		buf->pub.vaddr = vaddr;
-		buf->pub.size = (size + sysconf(_SC_PAGESIZE) - 1) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+		buf->pub.size = (size + pg - 1) & ~(size_t)(pg - 1);
 		ret = dev->ops->dma_map(dev, buf);
 	} else {
 		ret = op(dev, size, buf);
+	}
+	/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
+	if (!ret && udrv_dma_tree_find(dev->dma.tree, buf->pub.vaddr, buf->pub.size)) {
+		ret = udrv_err(EEXIST, "%s: new buffer at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
+			       dev->name, buf->pub.vaddr);
+		dev->ops->dma_free(dev, buf);
+	}
+	if (!ret) {
+		udrv_dma_tree_insert(&dev->dma.tree, buf);
+		dev->dma.n++;
 	}
 	if (ret) {
 		free(buf);
 		return ret;
 	}
-	insert_buf(dev, buf);
 	*bufp = &buf->pub;
 	return 0;
 }
@@ -145,25 +112,21 @@ UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
 	return new_buf(dev, vaddr, size, false, bufp);
 }
 
-static size_t find_buf(struct udrv_device *dev, const struct udrv_dma *pub)
+/* @pub's buffer if it is one of @dev's, else NULL. */
+static struct udrv_dma_buf *find_buf(struct udrv_device *dev, const struct udrv_dma *pub)
 {
-	size_t i = upper_bound(&dev->dma, pub->vaddr);
+	struct udrv_dma_buf *buf = pub ? udrv_dma_tree_find(dev->dma.tree, pub->vaddr, 1) : NULL;
 
-	return i > 0 && &dev->dma.bufs[i - 1]->pub == pub ? i - 1 : dev->dma.n;
+	return buf && &buf->pub == pub ? buf : NULL;
 }
 
 UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 {
-	struct udrv_dma_buf *buf;
-	size_t i;
+	struct udrv_dma_buf *buf = find_buf(dev, pub);
 
-	if (!pub)
-		return;
-	i = find_buf(dev, pub);
-	if (i == dev->dma.n)
-		return; /* not this device's: leave it alone */
-	buf = dev->dma.bufs[i];
-	memmove(&dev->dma.bufs[i], &dev->dma.bufs[i + 1], (dev->dma.n - i - 1) * sizeof(*dev->dma.bufs));
+	if (!buf)
+		return; /* NULL or not this device's: leave it alone */
+	udrv_dma_tree_remove(&dev->dma.tree, buf);
 	dev->dma.n--;
 	dev->ops->dma_free(dev, buf);
 	free(buf);
@@ -171,11 +134,8 @@ UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 
 void udrv_dma_release_all(struct udrv_device *dev)
 {
-	while (dev->dma.n)
-		udrv_dma_free(dev, &dev->dma.bufs[dev->dma.n - 1]->pub);
-	free(dev->dma.bufs);
-	dev->dma.bufs = NULL;
-	dev->dma.cap = 0;
+	while (dev->dma.tree)
+		udrv_dma_free(dev, &dev->dma.tree->pub);
 	if (dev->dma.ctl_fd >= 0)
 		close(dev->dma.ctl_fd);
 	dev->dma.ctl_fd = -1;
@@ -183,10 +143,10 @@ void udrv_dma_release_all(struct udrv_device *dev)
 
 UDRV_EXPORT int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *iova)
 {
-	size_t i = upper_bound(&dev->dma, p);
-	const struct udrv_dma *b = i ? &dev->dma.bufs[i - 1]->pub : NULL;
+	struct udrv_dma_buf *buf = udrv_dma_tree_find(dev->dma.tree, p, 1);
+	const struct udrv_dma *b = buf ? &buf->pub : NULL;
 
-	if (!b || (const char *)p >= (const char *)b->vaddr + b->size)
+	if (!b)
 		return udrv_err(EFAULT, "%s: %p is in none of the device's DMA buffers", dev->name, p);
 	*iova = b->iova + ((const char *)p - (const char *)b->vaddr);
 	return 0;
@@ -200,13 +160,13 @@ UDRV_EXPORT int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *
 static int dma_buf_sync(struct udrv_device *dev, struct udrv_dma *pub, uint64_t flags)
 {
 	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_RW };
-	size_t i = find_buf(dev, pub);
+	struct udrv_dma_buf *buf = find_buf(dev, pub);
 
-	if (!pub || i == dev->dma.n)
+	if (!buf)
 		return udrv_err(EINVAL, "%s: not a DMA buffer of this device", dev->name);
-	if (dev->dma.bufs[i]->fd < 0)
+	if (buf->fd < 0)
 		return 0;
-	if (ioctl(dev->dma.bufs[i]->fd, DMA_BUF_IOCTL_SYNC, &s))
+	if (ioctl(buf->fd, DMA_BUF_IOCTL_SYNC, &s))
 		return udrv_err(errno, "%s: DMA_BUF_IOCTL_SYNC: %s", dev->name, strerror(errno));
 	return 0;
 }

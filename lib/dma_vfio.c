@@ -20,13 +20,12 @@
 
 #define HUGE_2M (2UL << 20)
 
+/* The power of two at or above @size, at most 2 MiB (a huge page). */
 static uint64_t natural_align(uint64_t size)
 {
-	uint64_t a = 1;
-
-	while (a < size && a < HUGE_2M)
-		a <<= 1;
-	return a;
+	if (size >= HUGE_2M)
+		return HUGE_2M;
+	return size <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(size - 1));
 }
 
 /* Pin and map buf->pub.vaddr/size at a fresh IOVA. */
@@ -60,7 +59,7 @@ int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
 
 int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
 {
-	long pg = sysconf(_SC_PAGESIZE);
+	long pg = getpagesize();
 	size_t len = (size + pg - 1) & ~(size_t)(pg - 1);
 	void *mem = MAP_FAILED;
 	int ret;

@@ -115,6 +115,16 @@ UDRV_EXPORT int udrv_irq_wait(struct udrv_device *dev, unsigned int vec, int tim
 
 	if (ret)
 		return ret;
+	/*
+	 * Waiting for ever is one blocking read(), the same system call a
+	 * hand-written driver makes (the fds are blocking); a timeout needs
+	 * poll() first.
+	 */
+	while (timeout_ms < 0) {
+		ret = read_events(dev, dev->irq.fds[vec], events);
+		if (ret != 0)
+			return ret < 0 ? ret : 0;
+	}
 	for (;;) {
 		struct pollfd p = { .fd = dev->irq.fds[vec], .events = POLLIN };
 		int left = timeout_ms < 0 ? -1 : (int)(deadline - now_ms());

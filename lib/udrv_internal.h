@@ -86,14 +86,15 @@ struct udrv_dma_buf {
 	size_t map_len;
 	int fd;                   /* stub streaming dma-buf fd (for syncs), or -1 */
 	bool streaming;
+	struct udrv_dma_buf *left, *right; /* dma_tree.c */
+	uint32_t prio;
 };
 
 /* DMA state of a device (dma.c). */
 struct udrv_dma_state {
 	unsigned int mask_bits;   /* 0 means 64 */
-	struct udrv_dma_buf **bufs; /* sorted by vaddr */
+	struct udrv_dma_buf *tree; /* by address (dma_tree.c) */
 	size_t n;
-	size_t cap;
 	int ctl_fd;               /* udrv_stub's /dev/udrv/<address>, or -1 */
 };
 
@@ -158,6 +159,12 @@ void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
 /* dma.c */
 uint64_t udrv_dma_limit(const struct udrv_device *dev);
 void udrv_dma_release_all(struct udrv_device *dev);
+
+/* dma_tree.c: a device's buffers by address, O(log n), no allocation. */
+void udrv_dma_tree_insert(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
+void udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
+/* The buffer overlapping [p, p + len), or NULL. */
+struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *root, const void *p, size_t len);
 
 /* dma_vfio.c, dma_stub.c, dma_uio.c: the backends' DMA ops */
 int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);

@@ -160,7 +160,7 @@ static void test_vfio_extras(void **state)
 {
 	long lck0 = proc_value("/proc/self/status", "VmLck:"), huge0, huge1;
 	int maps0 = count_maps(), fds0 = count_fds();
-	struct udrv_dma *big, *mine, *canary;
+	struct udrv_dma *big, *mine, *canary, *twice;
 	struct udrv_device *dev;
 	unsigned char *own;
 	size_t k;
@@ -191,6 +191,10 @@ static void test_vfio_extras(void **state)
 	assert_non_null(strstr(udrv_last_error(), "not page-aligned"));
 	assert_int_equal(udrv_dma_map(dev, own, 65536, &mine), 0);
 	assert_ptr_equal(mine->vaddr, own);
+	/* The same memory twice would make udrv_dma_addr() ambiguous: refused. */
+	assert_int_equal(udrv_dma_map(dev, own + 8192, 4096, &twice), -EEXIST);
+	assert_non_null(strstr(udrv_last_error(), "udrv_dma_addr"));
+	assert_null(twice);
 	for (k = 0; k < 100; k++)
 		own[300 + k] = (unsigned char)(k * 7 + 1);
 	edu_dma(bar0, mine->iova + 300, EDU_BUF, 100, 0);

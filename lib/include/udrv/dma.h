@@ -103,7 +103,8 @@ int udrv_dma_alloc_streaming(struct udrv_device *dev, size_t size, struct udrv_d
  * udrv_dma_free(), which unmaps them but leaves the memory to the caller.
  *
  * Return: 0, -ENOTSUP on paths without an IOMMU (use udrv_dma_alloc()),
- * -EINVAL for an unaligned @vaddr, or the errors of udrv_dma_alloc().
+ * -EINVAL for an unaligned @vaddr, -EEXIST if the memory is already (part
+ * of) a buffer of @dev, or the errors of udrv_dma_alloc().
  */
 int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp);
 

@@ -76,8 +76,9 @@ void udrv_irq_disable(struct udrv_device *dev);
  * @dev: the device
  * @vec: vector, 0..nvec-1
  *
- * The fd is owned by libudrv; it becomes readable (POLLIN) when an event is
- * pending.  Consume events with udrv_irq_wait(dev, vec, 0, &n), not read().
+ * The fd is owned by libudrv and blocking; it becomes readable (POLLIN) when
+ * an event is pending.  Consume events with udrv_irq_wait(dev, vec, 0, &n),
+ * not read().
  *
  * Return: the fd, or a negative errno.
  */
@@ -87,7 +88,8 @@ int udrv_irq_fd(struct udrv_device *dev, unsigned int vec);
  * udrv_irq_wait() - wait for events on a vector
  * @dev:        the device
  * @vec:        vector
- * @timeout_ms: -1 to wait for ever, 0 to poll, else milliseconds
+ * @timeout_ms: -1 to wait for ever (one blocking read(), as a hand-written
+ *              driver would do), 0 to poll, else milliseconds (poll() first)
  * @events:     set to the number of events since the last wait (>= 1)
  *
  * Return: 0 with @events set, -ETIMEDOUT when nothing arrived in time, or
