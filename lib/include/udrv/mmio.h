@@ -16,6 +16,15 @@
  * Registers are little-endian on the bus and these accessors assume a
  * little-endian CPU (x86, arm64 in its usual mode), as PCI devices do.
  * On x86 every accessor compiles to a single mov.
+ *
+ * udrv_io_rmb() and udrv_io_wmb() are the barriers the ordered accessors
+ * use: only a compiler barrier on x86, where uncached MMIO is strongly
+ * ordered; ``dmb oshld``/``dmb oshst`` on arm64; a full fence elsewhere.
+ *
+ * One macro defines the four accessors of each width (8, 16, 32, 64 bits).
+ * kernel-doc cannot see inside a macro, so each accessor is also declared
+ * once, with its documentation, before the macro; the compiler checks every
+ * declaration against the definition the macro generates.
  */
 #ifndef UDRV_MMIO_H
 #define UDRV_MMIO_H
@@ -35,32 +44,181 @@
 #define udrv_io_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
-#define UDRV_DEFINE_MMIO(bits)                                                         \
-	/** udrv_read##bits##_relaxed() - MMIO load, ordered only against MMIO */      \
-	static inline uint##bits##_t udrv_read##bits##_relaxed(const volatile void *base, \
-								 size_t off)            \
-	{                                                                              \
+/**
+ * udrv_read8() - read an 8-bit register, ordered like readb()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ *
+ * One 8-bit load, complete before any later load from normal memory.
+ *
+ * Return: the register's value.
+ */
+static inline uint8_t udrv_read8(const volatile void *base, size_t off);
+
+/**
+ * udrv_write8() - write an 8-bit register, ordered like writeb()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ *
+ * One 8-bit store, made after earlier stores to normal memory are visible.
+ */
+static inline void udrv_write8(volatile void *base, size_t off, uint8_t val);
+
+/**
+ * udrv_read8_relaxed() - read an 8-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ *
+ * Return: the register's value.
+ */
+static inline uint8_t udrv_read8_relaxed(const volatile void *base, size_t off);
+
+/**
+ * udrv_write8_relaxed() - write an 8-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ */
+static inline void udrv_write8_relaxed(volatile void *base, size_t off, uint8_t val);
+
+/**
+ * udrv_read16() - read a 16-bit register, ordered like readw()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ *
+ * One 16-bit load, complete before any later load from normal memory.
+ *
+ * Return: the register's value.
+ */
+static inline uint16_t udrv_read16(const volatile void *base, size_t off);
+
+/**
+ * udrv_write16() - write a 16-bit register, ordered like writew()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ *
+ * One 16-bit store, made after earlier stores to normal memory are visible.
+ */
+static inline void udrv_write16(volatile void *base, size_t off, uint16_t val);
+
+/**
+ * udrv_read16_relaxed() - read a 16-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ *
+ * Return: the register's value.
+ */
+static inline uint16_t udrv_read16_relaxed(const volatile void *base, size_t off);
+
+/**
+ * udrv_write16_relaxed() - write a 16-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ */
+static inline void udrv_write16_relaxed(volatile void *base, size_t off, uint16_t val);
+
+/**
+ * udrv_read32() - read a 32-bit register, ordered like readl()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ *
+ * One 32-bit load, complete before any later load from normal memory.
+ *
+ * Return: the register's value.
+ */
+static inline uint32_t udrv_read32(const volatile void *base, size_t off);
+
+/**
+ * udrv_write32() - write a 32-bit register, ordered like writel()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ *
+ * One 32-bit store, made after earlier stores to normal memory are visible.
+ */
+static inline void udrv_write32(volatile void *base, size_t off, uint32_t val);
+
+/**
+ * udrv_read32_relaxed() - read a 32-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ *
+ * Return: the register's value.
+ */
+static inline uint32_t udrv_read32_relaxed(const volatile void *base, size_t off);
+
+/**
+ * udrv_write32_relaxed() - write a 32-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ */
+static inline void udrv_write32_relaxed(volatile void *base, size_t off, uint32_t val);
+
+/**
+ * udrv_read64() - read a 64-bit register, ordered like readq()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ *
+ * One 64-bit load, complete before any later load from normal memory.
+ *
+ * Return: the register's value.
+ */
+static inline uint64_t udrv_read64(const volatile void *base, size_t off);
+
+/**
+ * udrv_write64() - write a 64-bit register, ordered like writeq()
+ * @base: start of a mapped BAR (from udrv_bar_map())
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ *
+ * One 64-bit store, made after earlier stores to normal memory are visible.
+ */
+static inline void udrv_write64(volatile void *base, size_t off, uint64_t val);
+
+/**
+ * udrv_read64_relaxed() - read a 64-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ *
+ * Return: the register's value.
+ */
+static inline uint64_t udrv_read64_relaxed(const volatile void *base, size_t off);
+
+/**
+ * udrv_write64_relaxed() - write a 64-bit register, ordered only against MMIO
+ * @base: start of a mapped BAR
+ * @off:  byte offset of the register from @base
+ * @val:  the value to store
+ */
+static inline void udrv_write64_relaxed(volatile void *base, size_t off, uint64_t val);
+
+#define UDRV_DEFINE_MMIO(bits)                                                                \
+	/* the definitions of the accessors documented above */                               \
+	static inline uint##bits##_t udrv_read##bits##_relaxed(const volatile void *base,     \
+								 size_t off)                  \
+	{                                                                                     \
 		return *(const volatile uint##bits##_t *)((const volatile char *)base + off); \
-	}                                                                              \
-	/** udrv_write##bits##_relaxed() - MMIO store, ordered only against MMIO */    \
-	static inline void udrv_write##bits##_relaxed(volatile void *base, size_t off, \
-						       uint##bits##_t val)              \
-	{                                                                              \
-		*(volatile uint##bits##_t *)((volatile char *)base + off) = val;       \
-	}                                                                              \
-	/** udrv_read##bits() - MMIO load with readl() ordering */                     \
-	static inline uint##bits##_t udrv_read##bits(const volatile void *base, size_t off) \
-	{                                                                              \
-		uint##bits##_t v = udrv_read##bits##_relaxed(base, off);               \
-		udrv_io_rmb();                                                         \
-		return v;                                                              \
-	}                                                                              \
-	/** udrv_write##bits() - MMIO store with writel() ordering */                  \
-	static inline void udrv_write##bits(volatile void *base, size_t off,           \
-					     uint##bits##_t val)                        \
-	{                                                                              \
-		udrv_io_wmb();                                                         \
-		udrv_write##bits##_relaxed(base, off, val);                            \
+	}                                                                                     \
+	static inline void udrv_write##bits##_relaxed(volatile void *base, size_t off,        \
+						       uint##bits##_t val)                    \
+	{                                                                                     \
+		*(volatile uint##bits##_t *)((volatile char *)base + off) = val;              \
+	}                                                                                     \
+	static inline uint##bits##_t udrv_read##bits(const volatile void *base, size_t off)   \
+	{                                                                                     \
+		uint##bits##_t v = udrv_read##bits##_relaxed(base, off);                      \
+		udrv_io_rmb();                                                                \
+		return v;                                                                     \
+	}                                                                                     \
+	static inline void udrv_write##bits(volatile void *base, size_t off,                  \
+					     uint##bits##_t val)                              \
+	{                                                                                     \
+		udrv_io_wmb();                                                                \
+		udrv_write##bits##_relaxed(base, off, val);                                   \
 	}
 
 UDRV_DEFINE_MMIO(8)

@@ -2,13 +2,13 @@
 /**
  * DOC: hot-plug and binding events
  *
- * A monitor reports what happens to one PCI function, or to all of them:
- * it appears (add), disappears (remove), gets a driver (bind), loses it
- * (unbind) or changes (change).  It listens to the kernel's uevents through
- * libudev (the "kernel" source, so no udevd is needed and events arrive
- * before udev rules run); udrv_monitor_fd() is a file descriptor to put in
- * poll()/epoll, and udrv_monitor_read() returns the next event.  No
- * privileges are needed.
+ * A monitor (an opaque &struct udrv_monitor) reports what happens to one
+ * PCI function, or to all of them: it appears (add), disappears (remove),
+ * gets a driver (bind), loses it (unbind) or changes (change).  It
+ * listens to the kernel's uevents through libudev (the "kernel" source, so
+ * no udevd is needed and events arrive before udev rules run);
+ * udrv_monitor_fd() is a file descriptor to put in poll()/epoll, and
+ * udrv_monitor_read() returns the next event.  No privileges are needed.
  *
  * How a driver learns that its device went away:
  *
