@@ -8,6 +8,7 @@
  *   fact N        N! computed by the device, polled or (--irq) by interrupt
  *   irq           raise interrupts and count them
  *   dma           RAM -> device -> RAM round trips, every byte checked
+ *   explain       every address of a DMA buffer and of BAR0 (explain.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,13 +20,9 @@
 
 #include <udrv/udrv.h>
 
+#include "edu.h"
 #include "edu_regs.h"
-
-struct edu {
-	struct udrv_device *dev;
-	void *bar0;
-	int use_irq;
-};
+#include "explain.h"
 
 static void usage(FILE *out)
 {
@@ -47,11 +44,15 @@ static void usage(FILE *out)
 		"  dma [--size N] [--offset N] [--count N]\n"
 		"                      N round trips (default 1) of SIZE random bytes (1..%d,\n"
 		"                      default %d) from OFFSET in a DMA buffer to the device\n"
-		"                      and back, every byte checked\n",
+		"                      and back, every byte checked\n"
+		"  explain             print every address of a DMA buffer (user VA, maps line,\n"
+		"                      PFNs, device address) and of BAR0 (VA, maps line, physical\n"
+		"                      range in sysfs and /proc/iomem), check they agree and prove\n"
+		"                      them with a DMA round trip (root, for pagemap)\n",
 		EDU_DMA_MAX, EDU_DMA_MAX);
 }
 
-static int fail(const char *what)
+int edu_fail(const char *what)
 {
 	fprintf(stderr, "edu: %s: %s\n", what, udrv_last_error());
 	return 1;
@@ -68,7 +69,7 @@ static int wait_irq(struct edu *e, uint32_t bits, int timeout_ms)
 		if (ret == -ETIMEDOUT)
 			fprintf(stderr, "edu: no interrupt within %d ms\n", timeout_ms);
 		else
-			fail("waiting for the interrupt");
+			edu_fail("waiting for the interrupt");
 		return -1;
 	}
 	status = udrv_read32(e->bar0, EDU_REG_IRQ_STATUS);
@@ -77,7 +78,7 @@ static int wait_irq(struct edu *e, uint32_t bits, int timeout_ms)
 		return -1;
 	}
 	udrv_write32(e->bar0, EDU_REG_IRQ_ACK, status);
-	return udrv_irq_rearm(e->dev, 0) ? fail("re-arming the interrupt"), -1 : 0;
+	return udrv_irq_rearm(e->dev, 0) ? edu_fail("re-arming the interrupt"), -1 : 0;
 }
 
 static int poll_clear(struct edu *e, unsigned int reg, uint32_t bit, int is64)
@@ -152,7 +153,7 @@ static int cmd_irq(struct edu *e, unsigned int count)
 	return 0;
 }
 
-static int dma_run(struct edu *e, uint64_t src, uint64_t dst, uint64_t len, uint32_t dir)
+int edu_dma_run(struct edu *e, uint64_t src, uint64_t dst, uint64_t len, uint32_t dir)
 {
 	udrv_write64(e->bar0, EDU_REG_DMA_SRC, src);
 	udrv_write64(e->bar0, EDU_REG_DMA_DST, dst);
@@ -160,6 +161,15 @@ static int dma_run(struct edu *e, uint64_t src, uint64_t dst, uint64_t len, uint
 	udrv_write64(e->bar0, EDU_REG_DMA_CMD, EDU_DMA_RUN | dir | (e->use_irq ? EDU_DMA_IRQ : 0));
 	return e->use_irq ? wait_irq(e, EDU_IRQ_DMA, 5000) :
 			    poll_clear(e, EDU_REG_DMA_CMD, EDU_DMA_RUN, 1);
+}
+
+int edu_dma_setup(struct edu *e, size_t size, struct udrv_dma **bufp)
+{
+	int ret = udrv_dma_set_mask(e->dev, EDU_DMA_BITS);
+
+	if (!ret)
+		ret = udrv_set_bus_master(e->dev, 1);
+	return ret ? ret : udrv_dma_alloc(e->dev, size, bufp);
 }
 
 static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count)
@@ -175,23 +185,22 @@ static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count
 			EDU_DMA_MAX);
 		return 2;
 	}
-	if (udrv_dma_set_mask(e->dev, EDU_DMA_BITS) || udrv_set_bus_master(e->dev, 1) ||
-	    udrv_dma_alloc(e->dev, offset + size, &buf))
-		return fail("setting up DMA");
+	if (edu_dma_setup(e, offset + size, &buf))
+		return edu_fail("setting up DMA");
 	want = malloc(size);
 	if (!want) {
 		udrv_dma_free(e->dev, buf);
-		return fail("out of memory");
+		return edu_fail("out of memory");
 	}
 	p = (unsigned char *)buf->vaddr + offset;
 	for (r = 0; r < count; r++) {
 		for (k = 0; k < size; k++)
 			want[k] = p[k] = rand_r(&seed);
 		udrv_dma_sync_for_device(e->dev, buf);
-		if (dma_run(e, buf->iova + offset, EDU_BUF_ADDR, size, 0))
+		if (edu_dma_run(e, buf->iova + offset, EDU_BUF_ADDR, size, 0))
 			goto out;
 		memset(p, 0, size);
-		if (dma_run(e, EDU_BUF_ADDR, buf->iova + offset, size, EDU_DMA_TO_RAM))
+		if (edu_dma_run(e, EDU_BUF_ADDR, buf->iova + offset, size, EDU_DMA_TO_RAM))
 			goto out;
 		udrv_dma_sync_for_cpu(e->dev, buf);
 		if (memcmp(p, want, size)) {
@@ -282,8 +291,8 @@ int main(int argc, char **argv)
 	if (!bad && strcmp(cmd, "fact") && optind + 1 != argc)
 		bad = "too many arguments";
 	if (!bad && strcmp(cmd, "info") && strcmp(cmd, "fact") && strcmp(cmd, "irq") &&
-	    strcmp(cmd, "dma"))
-		bad = "unknown command (info, fact, irq or dma)";
+	    strcmp(cmd, "dma") && strcmp(cmd, "explain"))
+		bad = "unknown command (info, fact, irq, dma or explain)";
 	if (bad) {
 		fprintf(stderr, "edu: %s\n", bad);
 		usage(stderr);
@@ -291,13 +300,13 @@ int main(int argc, char **argv)
 	}
 
 	if (udrv_open(slot, &opts, &e.dev))
-		return fail("opening the device");
+		return edu_fail("opening the device");
 	if (udrv_bar_map(e.dev, 0, &e.bar0, NULL)) {
-		ret = fail("mapping BAR0");
+		ret = edu_fail("mapping BAR0");
 		goto out;
 	}
 	if ((e.use_irq || !strcmp(cmd, "irq")) && udrv_irq_enable(e.dev, UDRV_IRQ_BEST, 1) < 0) {
-		ret = fail("enabling interrupts");
+		ret = edu_fail("enabling interrupts");
 		goto out;
 	}
 	if (!strcmp(cmd, "info"))
@@ -306,8 +315,10 @@ int main(int argc, char **argv)
 		ret = cmd_fact(&e, n);
 	else if (!strcmp(cmd, "irq"))
 		ret = cmd_irq(&e, count ? count : 10);
-	else
+	else if (!strcmp(cmd, "dma"))
 		ret = cmd_dma(&e, size, offset, count ? count : 1);
+	else
+		ret = edu_explain(&e);
 out:
 	udrv_close(e.dev);
 	return ret;
