@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What libudrv itself adds to a VFIO DMA map + unmap, in instructions:
+ * udrv_dma_map()/udrv_dma_free() against the kernel-free minimum, with the
+ * two ioctls answered by a stand-in (the link wraps ioctl()).  Run under
+ * callgrind by mmio_callgrind.py's sibling in scripts/bench, or alone for a
+ * time per pair.  The device is a bare struct with the VFIO ops: only the
+ * DMA code runs.
+ *
+ * usage: dma_overhead [N buffers] [rounds]
+ */
+#include <errno.h>
+#include <linux/vfio.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "bench.h"
+#include "udrv_internal.h"
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+
+/* The kernel's part: accept maps and unmaps, report no IOVA ranges. */
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (req == VFIO_IOMMU_MAP_DMA || req == VFIO_IOMMU_UNMAP_DMA)
+		return 0;
+	if (req == VFIO_IOMMU_GET_INFO) {
+		struct vfio_iommu_type1_info *info = arg;
+
+		info->flags = 0;
+		return 0;
+	}
+	return __real_ioctl(fd, req, arg);
+}
+
+__attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, size_t n,
+					  struct udrv_dma **bufs);
+__attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, size_t n,
+					  struct udrv_dma **bufs)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (udrv_dma_map(dev, mem + i * 4096, 4096, &bufs[i]))
+			abort();
+	for (i = 0; i < n; i++)
+		udrv_dma_free(dev, bufs[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct udrv_device dev = { .ops = &udrv_vfio_ops, .dma = { .mask_bits = 36 } };
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
+	long rounds = argc > 2 ? strtol(argv[2], NULL, 0) : 10;
+	struct udrv_dma **bufs = calloc(n, sizeof(*bufs));
+	char *mem = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t t0;
+
+	if (!n || !bufs || mem == MAP_FAILED) {
+		fprintf(stderr, "usage: dma_overhead [N buffers >= 1] [rounds]\n");
+		return 2;
+	}
+	strcpy(dev.name, "0000:00:00.0");
+	dev.config_fd = dev.uio_fd = dev.uio_num = -1;
+	dev.dma.ctl_fd = -1;
+	pairs_udrv(&dev, mem, n, bufs); /* first round: IOVA space setup */
+	t0 = bench_now_ns();
+	for (long r = 0; r < rounds; r++)
+		pairs_udrv(&dev, mem, n, bufs);
+	printf("%.1f ns per map+unmap (%zu buffers, %ld rounds, no kernel)\n",
+	       (double)(bench_now_ns() - t0) / (double)(n * rounds), n, rounds);
+	udrv_dma_release_all(&dev);
+	free(bufs);
+	munmap(mem, n * 4096);
+	return 0;
+}
