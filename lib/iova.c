@@ -1,62 +1,56 @@
 // SPDX-License-Identifier: MIT
-/* IOVA space allocator; see iova.h. */
+/*
+ * IOVA space allocator; see iova.h.  The free extents live in an augmented
+ * AVL tree (iova_tree.c); this file is the allocator's rules on top of it:
+ * page rounding, splitting an extent around an allocation, merging a freed
+ * range with its neighbours, rejecting double frees.  A node is taken
+ * before anything changes, so -ENOMEM leaves the space as it was.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "iova.h"
 
-static int reserve(struct udrv_iova_space *s, size_t want)
-{
-	struct udrv_range *bigger;
-	size_t cap;
+/* Nodes come in page-sized chunks, each node one cache line. */
+#define CHUNK_NODES 63
 
-	if (want <= s->cap)
-		return 0;
-	cap = s->cap ? s->cap * 2 : 16;
-	while (cap < want)
-		cap *= 2;
-	bigger = realloc(s->free, cap * sizeof(*bigger));
-	if (!bigger)
-		return -ENOMEM;
-	s->free = bigger;
-	s->cap = cap;
-	return 0;
+struct udrv_iova_chunk {
+	struct udrv_iova_chunk *next;
+	_Alignas(64) struct udrv_iova_node node[CHUNK_NODES];
+};
+
+_Static_assert(sizeof(struct udrv_iova_node) == 64, "an IOVA tree node is one cache line");
+
+/*
+ * Keep @n for the next extent.  Nodes go back to the system only in
+ * udrv_iova_destroy(): a space keeps one per extent it ever had at once.
+ */
+static void put_node(struct udrv_iova_space *s, struct udrv_iova_node *n)
+{
+	n->right = s->spare;
+	s->spare = n;
 }
 
-/* Insert extent @r at index @i (the caller keeps the array sorted). */
-static int insert_at(struct udrv_iova_space *s, size_t i, struct udrv_range r)
+/* A node for a new extent: a spare one, or one of a fresh chunk. */
+static struct udrv_iova_node *get_node(struct udrv_iova_space *s)
 {
-	int ret = reserve(s, s->nfree + 1);
+	struct udrv_iova_node *n = s->spare;
 
-	if (ret)
-		return ret;
-	memmove(&s->free[i + 1], &s->free[i], (s->nfree - i) * sizeof(*s->free));
-	s->free[i] = r;
-	s->nfree++;
-	return 0;
-}
+	if (!n) {
+		struct udrv_iova_chunk *c = aligned_alloc(64, sizeof(*c));
+		int i;
 
-static void remove_at(struct udrv_iova_space *s, size_t i)
-{
-	memmove(&s->free[i], &s->free[i + 1], (s->nfree - i - 1) * sizeof(*s->free));
-	s->nfree--;
-}
-
-/* Index of the first extent that starts at or after @addr. */
-static size_t lower_bound(const struct udrv_iova_space *s, uint64_t addr)
-{
-	size_t lo = 0, hi = s->nfree;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->free[mid].offset < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (!c)
+			return NULL;
+		c->next = s->chunks;
+		s->chunks = c;
+		for (i = CHUNK_NODES - 1; i >= 0; i--)
+			put_node(s, &c->node[i]);
+		n = s->spare;
 	}
-	return lo;
+	s->spare = n->right;
+	return n;
 }
 
 static int is_pow2(uint64_t x)
@@ -74,6 +68,7 @@ int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, s
 	if (!is_pow2(page))
 		return -EINVAL;
 	s->page = page;
+	s->tree.shift = (unsigned int)__builtin_ctzll(page);
 	for (i = 0; i < n; i++) {
 		uint64_t start = usable[i].offset, last;
 
@@ -91,7 +86,7 @@ int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, s
 		start = (start + page - 1) & ~(page - 1);
 		if (start > last || last - start + 1 < page)
 			continue;
-		/* Freeing a range inserts it sorted and merges touching ranges. */
+		/* Freeing a range inserts it in order and merges touching ranges. */
 		ret = udrv_iova_free(s, start, ((last - start + 1) / page) * page);
 		if (ret) {
 			udrv_iova_destroy(s);
@@ -107,7 +102,12 @@ int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, s
 
 void udrv_iova_destroy(struct udrv_iova_space *s)
 {
-	free(s->free);
+	while (s->chunks) {
+		struct udrv_iova_chunk *c = s->chunks;
+
+		s->chunks = c->next;
+		free(c);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -119,80 +119,119 @@ int udrv_iova_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, ui
 int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t align,
 			  uint64_t limit, uint64_t *iova)
 {
-	size_t i;
+	struct udrv_iova_node *f, *tail;
+	uint64_t at, end;
 
 	if (!size || !is_pow2(align) || align < s->page || size > UINT64_MAX - s->page)
 		return -EINVAL;
 	size = (size + s->page - 1) & ~(s->page - 1);
-	for (i = 0; i < s->nfree; i++) {
-		struct udrv_range *f = &s->free[i];
-		uint64_t start = (f->offset + align - 1) & ~(align - 1);
-		uint64_t end = f->offset + f->size;
-
-		if (start < f->offset || start >= end || end - start < size)
-			continue;
-		/* Extents are sorted: if this one is too high, all later ones are. */
-		if (start + size - 1 > limit)
-			return -ENOSPC;
-		*iova = start;
-		/* Split: what is left before and after the allocation stays free. */
-		if (start + size < end) {
-			struct udrv_range tail = { start + size, end - start - size };
-
-			if (start > f->offset) {
-				f->size = start - f->offset;
-				return insert_at(s, i + 1, tail);
-			}
-			*f = tail;
-		} else if (start > f->offset) {
-			f->size = start - f->offset;
-		} else {
-			remove_at(s, i);
-		}
-		return 0;
+	f = udrv_iova_tree_first_fit(&s->tree, size, align, limit, &at);
+	/* The lowest fit is too high: so is every other. */
+	if (!f || at + size - 1 > limit)
+		return -ENOSPC;
+	end = f->start + f->size;
+	/* Split: what is left before and after the allocation stays free. */
+	if (at > f->start && at + size < end) {
+		tail = get_node(s);
+		if (!tail)
+			return -ENOMEM;
+		f->size = at - f->start;
+		tail->start = at + size;
+		tail->size = end - tail->start;
+		udrv_iova_tree_insert_after(&s->tree, tail, f);
+		s->nfree++;
+	} else if (at > f->start) {
+		f->size = at - f->start;
+	} else if (at + size < end) {
+		f->start = at + size;
+		f->size = end - f->start;
+	} else {
+		udrv_iova_tree_remove(&s->tree, f);
+		put_node(s, f);
+		s->nfree--;
+		f = NULL;
 	}
-	return -ENOSPC;
+	/* f shrank in place: the next request like this one need not look into it. */
+	if (f)
+		udrv_iova_tree_shrunk(&s->tree, f, align);
+	s->free_bytes -= size;
+	*iova = at;
+	return 0;
 }
 
 int udrv_iova_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size)
 {
-	struct udrv_range r;
-	size_t i;
-	int merge_prev, merge_next;
+	struct udrv_iova_node *below, *above, *n;
 
-	if (!size || (iova & (s->page - 1)) || size > UINT64_MAX - iova)
+	if (!size || (iova & (s->page - 1)) || size > UINT64_MAX - (s->page - 1))
 		return -EINVAL;
 	size = (size + s->page - 1) & ~(s->page - 1);
-	r.offset = iova;
-	r.size = size;
-	i = lower_bound(s, iova);
+	if (size > UINT64_MAX - iova)
+		return -EINVAL;
+	udrv_iova_tree_around(&s->tree, iova, &below, &above);
 	/* Overlap with a free neighbour means a double free. */
-	if (i > 0 && s->free[i - 1].offset + s->free[i - 1].size > iova)
+	if (below && below->start + below->size > iova)
 		return -EINVAL;
-	if (i < s->nfree && s->free[i].offset < iova + size)
+	if (above && above->start - iova < size)
 		return -EINVAL;
-	merge_prev = i > 0 && s->free[i - 1].offset + s->free[i - 1].size == iova;
-	merge_next = i < s->nfree && s->free[i].offset == iova + size;
-	if (merge_prev && merge_next) {
-		s->free[i - 1].size += size + s->free[i].size;
-		remove_at(s, i);
-	} else if (merge_prev) {
-		s->free[i - 1].size += size;
-	} else if (merge_next) {
-		s->free[i].offset = iova;
-		s->free[i].size += size;
+	if (below && below->start + below->size == iova) {
+		if (above && above->start == iova + size) {
+			/* Fills the gap: the extent above joins the one below. */
+			udrv_iova_tree_remove(&s->tree, above);
+			below->size += above->size;
+			put_node(s, above);
+			s->nfree--;
+		}
+		below->size += size;
+		udrv_iova_tree_grown(&s->tree, below);
+	} else if (above && above->start == iova + size) {
+		above->start = iova;
+		above->size += size;
+		udrv_iova_tree_grown(&s->tree, above);
 	} else {
-		return insert_at(s, i, r);
+		n = get_node(s);
+		if (!n)
+			return -ENOMEM;
+		n->start = iova;
+		n->size = size;
+		udrv_iova_tree_insert_after(&s->tree, n, below);
+		s->nfree++;
 	}
+	s->free_bytes += size;
 	return 0;
 }
 
 uint64_t udrv_iova_free_bytes(const struct udrv_iova_space *s)
 {
-	uint64_t total = 0;
-	size_t i;
+	return s->free_bytes;
+}
 
-	for (i = 0; i < s->nfree; i++)
-		total += s->free[i].size;
-	return total;
+size_t udrv_iova_extents(const struct udrv_iova_space *s)
+{
+	return s->nfree;
+}
+
+int udrv_iova_extent(const struct udrv_iova_space *s, size_t i, struct udrv_range *r)
+{
+	const struct udrv_iova_node *n = udrv_iova_tree_nth(&s->tree, i);
+
+	if (!n)
+		return -ENOENT;
+	r->offset = n->start;
+	r->size = n->size;
+	return 0;
+}
+
+const char *udrv_iova_check(const struct udrv_iova_space *s)
+{
+	uint64_t count, total;
+	const char *err = udrv_iova_tree_check(&s->tree, &count, &total);
+
+	if (err)
+		return err;
+	if (count != s->nfree)
+		return "the extent count is wrong";
+	if (total != s->free_bytes)
+		return "the free byte count is wrong";
+	return NULL;
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * The IOVA allocator: usable ranges and the DMA mask, alignment, reuse and
- * coalescing, exhaustion, double frees, 10,000 live buffers, and a random
- * run checked page by page against a shadow map.
+ * coalescing, exhaustion, double frees, requests beyond the tree's
+ * alignment classes, running out of memory, 10,000 live buffers, and random
+ * runs checked page by page against a shadow map: every allocation must be
+ * exactly the lowest aligned fit, and the tree's invariants must hold after
+ * every step.  The link wraps aligned_alloc() (where tree nodes come from)
+ * so a test can make it fail.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,34 +25,64 @@
 #define PG 4096ULL
 #define MiB (1ULL << 20)
 
+void *__real_aligned_alloc(size_t align, size_t size);
+void *__wrap_aligned_alloc(size_t align, size_t size);
+
+static bool fail_alloc;
+
+void *__wrap_aligned_alloc(size_t align, size_t size)
+{
+	return fail_alloc ? NULL : __real_aligned_alloc(align, size);
+}
+
 /* x86 with intel-iommu: everything but the MSI window, up to 2^39. */
 static const struct udrv_range x86[] = {
 	{ 0, 0xfee00000 },
 	{ 0xfef00000, (1ULL << 39) - 0xfef00000 },
 };
 
+/* The @i-th lowest free extent. */
+static struct udrv_range ext(const struct udrv_iova_space *s, size_t i)
+{
+	struct udrv_range r = { 0, 0 };
+
+	assert_int_equal(udrv_iova_extent(s, i, &r), 0);
+	return r;
+}
+
+static void assert_sound(const struct udrv_iova_space *s)
+{
+	const char *err = udrv_iova_check(s);
+
+	if (err)
+		fail_msg("IOVA space broken: %s", err);
+}
+
 static void test_init_clips(void **state)
 {
 	struct udrv_iova_space s;
+	struct udrv_range r;
 	static const struct udrv_range odd[] = { { 0x1234, 0x3000 } };
 
 	(void)state;
 	/* 28-bit mask (edu): [4 KiB, 256 MiB), page 0 kept out. */
 	assert_int_equal(udrv_iova_init(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
-	assert_int_equal(s.nfree, 1);
-	assert_int_equal(s.free[0].offset, PG);
+	assert_int_equal(udrv_iova_extents(&s), 1);
+	assert_int_equal(ext(&s, 0).offset, PG);
 	assert_int_equal(udrv_iova_free_bytes(&s), (1ULL << 28) - PG);
+	assert_int_equal(udrv_iova_extent(&s, 1, &r), -ENOENT);
+	assert_sound(&s);
 	udrv_iova_destroy(&s);
 	/* 64-bit mask: two extents around the MSI window. */
 	assert_int_equal(udrv_iova_init(&s, x86, 2, UINT64_MAX, PG), 0);
-	assert_int_equal(s.nfree, 2);
-	assert_int_equal(s.free[0].offset + s.free[0].size, 0xfee00000);
-	assert_int_equal(s.free[1].offset, 0xfef00000);
+	assert_int_equal(udrv_iova_extents(&s), 2);
+	assert_int_equal(ext(&s, 0).offset + ext(&s, 0).size, 0xfee00000);
+	assert_int_equal(ext(&s, 1).offset, 0xfef00000);
 	udrv_iova_destroy(&s);
 	/* An unaligned range shrinks to whole pages: 0x2000-0x3fff. */
 	assert_int_equal(udrv_iova_init(&s, odd, 1, UINT64_MAX, PG), 0);
-	assert_int_equal(s.free[0].offset, 0x2000);
-	assert_int_equal(s.free[0].size, 0x2000);
+	assert_int_equal(ext(&s, 0).offset, 0x2000);
+	assert_int_equal(ext(&s, 0).size, 0x2000);
 	udrv_iova_destroy(&s);
 	/* Nothing under the mask, a bad page size. */
 	assert_int_equal(udrv_iova_init(&s, odd, 1, 0xfff, PG), -ENOSPC);
@@ -68,7 +103,7 @@ static void test_align_reuse_coalesce(void **state)
 	assert_int_equal(b, 2 * MiB);
 	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &c), 0);
 	assert_int_equal(c, 2 * PG); /* first fit: the gap before b */
-	assert_int_equal(s.nfree, 2);
+	assert_int_equal(udrv_iova_extents(&s), 2);
 	/* Free b and reuse it. */
 	assert_int_equal(udrv_iova_free(&s, b, 2 * MiB), 0);
 	assert_int_equal(udrv_iova_alloc(&s, 2 * MiB, 2 * MiB, &d), 0);
@@ -82,8 +117,9 @@ static void test_align_reuse_coalesce(void **state)
 	assert_int_equal(udrv_iova_free(&s, c, PG), 0);
 	assert_int_equal(udrv_iova_free(&s, d, 2 * MiB), 0);
 	assert_int_equal(udrv_iova_free(&s, a, 100), 0);
-	assert_int_equal(s.nfree, 1);
+	assert_int_equal(udrv_iova_extents(&s), 1);
 	assert_int_equal(udrv_iova_free_bytes(&s), (1ULL << 28) - PG);
+	assert_sound(&s);
 	udrv_iova_destroy(&s);
 }
 
@@ -103,13 +139,94 @@ static void test_errors_and_exhaustion(void **state)
 	for (i = 0; i < 8; i++)
 		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &a), 0);
 	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &x), -ENOSPC);
-	assert_int_equal(s.nfree, 0);
+	assert_int_equal(udrv_iova_extents(&s), 0);
 	assert_int_equal(udrv_iova_free(&s, a, PG), 0);
 	assert_int_equal(udrv_iova_free(&s, a, PG), -EINVAL);      /* double free */
 	assert_int_equal(udrv_iova_free(&s, a - PG, 2 * PG), -EINVAL); /* overlaps free */
+	assert_int_equal(udrv_iova_free(&s, a - 2 * PG, 3 * PG), -EINVAL); /* ends in free */
 	assert_int_equal(udrv_iova_free(&s, a + 1, PG), -EINVAL);  /* unaligned */
+	assert_int_equal(udrv_iova_free(&s, PG, UINT64_MAX), -EINVAL); /* wraps */
+	assert_int_equal(udrv_iova_extents(&s), 1);
+	assert_sound(&s);
 	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &x), 0);
 	assert_int_equal(x, a);
+	udrv_iova_destroy(&s);
+}
+
+/* Alignments and sizes the tree's classes do not cover take the slow, exact path. */
+static void test_beyond_classes(void **state)
+{
+	static const struct udrv_range ranges[] = {
+		{ PG, 300 * MiB },                  /* long enough, badly placed */
+		{ 1024 * MiB + PG, 600 * MiB },     /* holds 256 MiB-aligned 280 MiB */
+	};
+	struct udrv_iova_space s;
+	uint64_t a, b;
+
+	(void)state;
+	assert_int_equal(udrv_iova_init(&s, ranges, 2, UINT64_MAX, PG), 0);
+	/* 280 MiB is more pages than a bound counts; 256 MiB alignment is no class. */
+	assert_int_equal(udrv_iova_alloc(&s, 280 * MiB, 256 * MiB, &a), 0);
+	assert_int_equal(a, 1280 * MiB);
+	/* Page-aligned but too many pages for the bounds: the first range. */
+	assert_int_equal(udrv_iova_alloc(&s, 290 * MiB, PG, &b), 0);
+	assert_int_equal(b, PG);
+	/* 4 MiB alignment is no class either: the first range's tail. */
+	assert_int_equal(udrv_iova_alloc(&s, 8 * MiB, 4 * MiB, &b), 0);
+	assert_int_equal(b, 292 * MiB);
+	/* Fits at 1032 MiB, but not below 1100 MiB. */
+	assert_int_equal(udrv_iova_alloc_below(&s, 200 * MiB, 8 * MiB, 1100 * MiB - 1, &b),
+			 -ENOSPC);
+	assert_int_equal(udrv_iova_alloc(&s, 200 * MiB, 8 * MiB, &b), 0);
+	assert_int_equal(b, 1032 * MiB);
+	assert_sound(&s);
+	assert_int_equal(udrv_iova_free(&s, b, 200 * MiB), 0);
+	assert_int_equal(udrv_iova_free(&s, a, 280 * MiB), 0);
+	assert_int_equal(udrv_iova_alloc(&s, 512 * MiB, 512 * MiB, &b), -ENOSPC);
+	assert_int_equal(udrv_iova_alloc(&s, 64 * MiB, 512 * MiB, &b), 0);
+	assert_int_equal(b, 1536 * MiB);
+	assert_sound(&s);
+	udrv_iova_destroy(&s);
+}
+
+/* Out of memory for a tree node: -ENOMEM, and the space is as it was. */
+static void test_enomem_keeps_state(void **state)
+{
+	static const struct udrv_range space[] = { { 0, 4096 * PG } };
+	struct udrv_iova_space s;
+	uint64_t a, free_before, p;
+	size_t n_before;
+	int i, ret;
+
+	(void)state;
+	assert_int_equal(udrv_iova_init(&s, space, 1, UINT64_MAX, PG), 0);
+	for (i = 1; i <= 200; i++) {
+		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &a), 0);
+		assert_int_equal(a, i * PG);
+	}
+	/* Free every other page, each a new extent, until no spare node is left. */
+	for (p = 2; s.spare; p += 2)
+		assert_int_equal(udrv_iova_free(&s, p * PG, PG), 0);
+	assert_true(p < 200);
+	free_before = udrv_iova_free_bytes(&s);
+	n_before = udrv_iova_extents(&s);
+	fail_alloc = true;
+	/* Page p has no free neighbour: freeing it needs a node. */
+	ret = udrv_iova_free(&s, p * PG, PG);
+	assert_int_equal(ret, -ENOMEM);
+	/* Two pages at 256 KiB: only the tail (from page 201) fits, split in two. */
+	ret = udrv_iova_alloc(&s, 2 * PG, 64 * PG, &a);
+	fail_alloc = false;
+	assert_int_equal(ret, -ENOMEM);
+	assert_int_equal(udrv_iova_free_bytes(&s), free_before);
+	assert_int_equal(udrv_iova_extents(&s), n_before);
+	assert_sound(&s);
+	/* With memory back, both work. */
+	assert_int_equal(udrv_iova_free(&s, p * PG, PG), 0);
+	assert_int_equal(udrv_iova_alloc(&s, 2 * PG, 64 * PG, &a), 0);
+	assert_int_equal(a, 256 * PG);
+	assert_int_equal(udrv_iova_extents(&s), n_before + 2);
+	assert_sound(&s);
 	udrv_iova_destroy(&s);
 }
 
@@ -147,56 +264,141 @@ static void test_ten_thousand(void **state)
 	for (i = 0; i < N; i++)
 		assert_int_equal(udrv_iova_free(&s, addr[i], PG), 0);
 	t_free = seconds() - t0;
-	assert_int_equal(s.nfree, 2);
+	assert_int_equal(udrv_iova_extents(&s), 2);
+	assert_sound(&s);
 	printf("# 10000 buffers: %.0f ns per alloc, %.0f ns per free\n", t_alloc / N * 1e9,
 	       t_free / N * 1e9);
 	udrv_iova_destroy(&s);
 }
 
-static void test_random_against_shadow(void **state)
-{
-	enum { PAGES = 4096, LIVE = 256, STEPS = 20000 };
-	static unsigned char used[PAGES];
-	static const struct udrv_range space[] = { { 0, PAGES * PG } };
-	struct { uint64_t iova, size; } live[LIVE] = { { 0, 0 } };
-	struct udrv_iova_space s;
-	unsigned int step, seed = 7, k, p, fails = 0;
+/* The shadow of a space of PAGES pages: which are handed out. */
+enum { PAGES = 4096 };
 
-	(void)state;
-	memset(used, 0, sizeof(used));
-	used[0] = 1; /* page 0 is never handed out */
+struct shadow {
+	unsigned char used[PAGES];
+	uint64_t free_pages;
+};
+
+/* The lowest run of @pages free pages starting at a multiple of @align pages, or -1. */
+static long lowest_fit(const struct shadow *sh, long pages, long align)
+{
+	long x = 0, k;
+
+	while (x + pages <= PAGES) {
+		for (k = 0; k < pages && !sh->used[x + k]; k++)
+			;
+		if (k == pages)
+			return x;
+		x = (x + k + 1 + align - 1) / align * align; /* past the used page */
+	}
+	return -1;
+}
+
+static void mark(struct shadow *sh, uint64_t iova, uint64_t size, unsigned char used)
+{
+	uint64_t p;
+
+	for (p = iova / PG; p < (iova + size) / PG; p++) {
+		assert_int_not_equal(sh->used[p], used); /* never handed out or freed twice */
+		sh->used[p] = used;
+	}
+	if (used)
+		sh->free_pages -= size / PG;
+	else
+		sh->free_pages += size / PG;
+}
+
+/*
+ * One random allocation, checked against the shadow: exactly the lowest
+ * aligned fit, or -ENOSPC exactly when that fit is missing or ends above
+ * the limit.  Alignments go past the tree's classes (up to 8 MiB).
+ */
+static uint64_t random_alloc(struct udrv_iova_space *s, struct shadow *sh, unsigned int *seed,
+			     uint64_t *size)
+{
+	uint64_t pages = rand_r(seed) % 8 ? 1 + rand_r(seed) % 16 : 1 + rand_r(seed) % 600;
+	uint64_t align = PG << (rand_r(seed) % 12), limit = UINT64_MAX, iova = 0;
+	long want = lowest_fit(sh, (long)pages, (long)(align / PG));
+	int ret;
+
+	if (rand_r(seed) % 3)
+		limit = (1 + rand_r(seed) % PAGES) * PG - 1;
+	ret = udrv_iova_alloc_below(s, pages * PG, align, limit, &iova);
+	if (want < 0 || (want + pages) * PG - 1 > limit) {
+		assert_int_equal(ret, -ENOSPC);
+		return 0;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(iova, (uint64_t)want * PG);
+	mark(sh, iova, pages * PG, 1);
+	*size = pages * PG;
+	return iova;
+}
+
+/* A free of something not (entirely) handed out must be refused and change nothing. */
+static void bad_free(struct udrv_iova_space *s, const struct shadow *sh, unsigned int *seed)
+{
+	uint64_t p = 1 + rand_r(seed) % (PAGES - 1), n = 1 + rand_r(seed) % 8;
+	uint64_t k, some_free = 0;
+
+	for (k = p; k < p + n && k < PAGES; k++)
+		some_free |= !sh->used[k];
+	if (some_free)
+		assert_int_equal(udrv_iova_free(s, p * PG, n * PG), -EINVAL);
+}
+
+static void random_run(unsigned int seed, int steps, int live_max)
+{
+	static const struct udrv_range space[] = { { 0, PAGES * PG } };
+	static struct shadow sh;
+	struct { uint64_t iova, size; } *live = calloc(live_max, sizeof(*live));
+	struct udrv_iova_space s;
+	unsigned int fails = 0;
+	int step, k;
+
+	assert_non_null(live);
+	memset(&sh, 0, sizeof(sh));
+	sh.used[0] = 1; /* page 0 is never handed out */
+	sh.free_pages = PAGES - 1;
 	assert_int_equal(udrv_iova_init(&s, space, 1, UINT64_MAX, PG), 0);
-	for (step = 0; step < STEPS; step++) {
-		k = rand_r(&seed) % LIVE;
+	for (step = 0; step < steps; step++) {
+		k = rand_r(&seed) % live_max;
 		if (live[k].size) {
 			assert_int_equal(udrv_iova_free(&s, live[k].iova, live[k].size), 0);
-			for (p = 0; p < live[k].size / PG; p++)
-				used[live[k].iova / PG + p] = 0;
+			mark(&sh, live[k].iova, live[k].size, 0);
 			live[k].size = 0;
 		} else {
-			uint64_t pages = 1 + rand_r(&seed) % 16, align = PG << (rand_r(&seed) % 4);
-			uint64_t iova;
-
-			if (udrv_iova_alloc(&s, pages * PG, align, &iova)) {
-				fails++;
-				continue;
-			}
-			assert_int_equal(iova % align, 0);
-			for (p = 0; p < pages; p++) {
-				assert_int_equal(used[iova / PG + p], 0); /* never handed out twice */
-				used[iova / PG + p] = 1;
-			}
-			live[k].iova = iova;
-			live[k].size = pages * PG;
+			live[k].iova = random_alloc(&s, &sh, &seed, &live[k].size);
+			fails += !live[k].size;
 		}
+		if (step % 16 == 0)
+			bad_free(&s, &sh, &seed);
+		assert_sound(&s);
+		assert_int_equal(udrv_iova_free_bytes(&s), sh.free_pages * PG);
 	}
-	/* The allocator's free bytes equal the shadow's unused pages. */
-	for (p = 0, k = 0; p < PAGES; p++)
-		k += !used[p];
-	assert_int_equal(udrv_iova_free_bytes(&s), (uint64_t)k * PG);
-	printf("# %d random steps, %u allocations refused for space, %zu free extents\n", STEPS,
-	       fails, s.nfree);
+	printf("# %d random steps, %d live at most: %u allocations refused, %zu free extents\n",
+	       steps, live_max, fails, udrv_iova_extents(&s));
+	for (k = 0; k < live_max; k++)
+		if (live[k].size)
+			assert_int_equal(udrv_iova_free(&s, live[k].iova, live[k].size), 0);
+	assert_int_equal(udrv_iova_extents(&s), 1);
+	assert_sound(&s);
 	udrv_iova_destroy(&s);
+	free(live);
+}
+
+/* Many small live buffers: a fragmented space, a deep tree. */
+static void test_random_fragmented(void **state)
+{
+	(void)state;
+	random_run(7, 20000, 256);
+}
+
+/* Few live buffers, many steps: every kind of split, merge and rotation. */
+static void test_random_long(void **state)
+{
+	(void)state;
+	random_run(11, 100000, 40);
 }
 
 int main(void)
@@ -205,8 +407,11 @@ int main(void)
 		cmocka_unit_test(test_init_clips),
 		cmocka_unit_test(test_align_reuse_coalesce),
 		cmocka_unit_test(test_errors_and_exhaustion),
+		cmocka_unit_test(test_beyond_classes),
+		cmocka_unit_test(test_enomem_keeps_state),
 		cmocka_unit_test(test_ten_thousand),
-		cmocka_unit_test(test_random_against_shadow),
+		cmocka_unit_test(test_random_fragmented),
+		cmocka_unit_test(test_random_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
