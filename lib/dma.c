@@ -7,6 +7,7 @@
  * whatever order they are freed.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,6 +16,8 @@
 #include <linux/dma-buf.h>
 
 #include "udrv_internal.h"
+
+_Static_assert(offsetof(struct udrv_dma_buf, pub) == 0, "udrv_dma_buf_of() casts a handle");
 
 uint64_t udrv_dma_limit(const struct udrv_device *dev)
 {
@@ -44,6 +47,7 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 {
 	int (*op)(struct udrv_device *, size_t, struct udrv_dma_buf *) = dev->ops->dma_alloc;
 	size_t pg = (size_t)getpagesize(); /* sysconf() costs ~50 instructions a call */
+	size_t len = (size + pg - 1) & ~(pg - 1);
 	struct udrv_dma_buf *buf;
 	int ret;
 
@@ -58,10 +62,13 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 				dev->name, dev->ops->name);
 	if (!size)
 		return udrv_err(EINVAL, "%s: DMA buffer of 0 bytes", dev->name);
+	if (len < size || (vaddr && (uintptr_t)vaddr + len < (uintptr_t)vaddr))
+		return udrv_err(EINVAL, "%s: DMA buffer of %zu bytes%s runs past the end of the address space",
+				dev->name, size, vaddr ? " at that address" : "");
 	if (vaddr && ((uintptr_t)vaddr & (pg - 1)))
 		return udrv_err(EINVAL, "%s: %p is not page-aligned (allocate with mmap or posix_memalign)",
 				dev->name, vaddr);
-	if (vaddr && udrv_dma_tree_find(dev->dma.tree, vaddr, (size + pg - 1) & ~(pg - 1)))
+	if (vaddr && udrv_dma_tree_find(dev->dma.tree, vaddr, len))
 		return udrv_err(EEXIST, "%s: %p is already in a DMA buffer of this device: use udrv_dma_addr()",
 				dev->name, vaddr);
 	buf = malloc(sizeof(*buf));
@@ -70,20 +77,19 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 	*buf = (struct udrv_dma_buf){ .fd = -1, .streaming = streaming };
 	if (vaddr) {
 		buf->pub.vaddr = vaddr;
-		buf->pub.size = (size + pg - 1) & ~(size_t)(pg - 1);
+		buf->pub.size = len;
 		ret = dev->ops->dma_map(dev, buf);
 	} else {
 		ret = op(dev, size, buf);
 	}
 	/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
-	if (!ret && udrv_dma_tree_find(dev->dma.tree, buf->pub.vaddr, buf->pub.size)) {
+	if (!ret && !vaddr && udrv_dma_tree_find(dev->dma.tree, buf->pub.vaddr, buf->pub.size)) {
 		ret = udrv_err(EEXIST, "%s: new buffer at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
 			       dev->name, buf->pub.vaddr);
 		dev->ops->dma_free(dev, buf);
 	}
 	if (!ret) {
 		udrv_dma_tree_insert(&dev->dma.tree, buf);
-		dev->dma.n++;
 	}
 	if (ret) {
 		free(buf);
@@ -122,12 +128,11 @@ static struct udrv_dma_buf *find_buf(struct udrv_device *dev, const struct udrv_
 
 UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 {
-	struct udrv_dma_buf *buf = find_buf(dev, pub);
+	struct udrv_dma_buf *buf = pub ? udrv_dma_buf_of(pub) : NULL;
 
-	if (!buf)
-		return; /* NULL or not this device's: leave it alone */
-	udrv_dma_tree_remove(&dev->dma.tree, buf);
-	dev->dma.n--;
+	/* NULL or not this device's: leave it alone. */
+	if (!buf || !udrv_dma_tree_remove(&dev->dma.tree, buf))
+		return;
 	dev->ops->dma_free(dev, buf);
 	free(buf);
 }

@@ -79,22 +79,17 @@ static struct udrv_dma_buf *merge(struct udrv_dma_buf *l, struct udrv_dma_buf *r
 	return r;
 }
 
-static struct udrv_dma_buf *remove_node(struct udrv_dma_buf *t, struct udrv_dma_buf *b)
+bool udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
 {
-	if (!t)
-		return NULL;
-	if (t == b)
-		return merge(t->left, t->right);
-	if (start(b) < start(t))
-		t->left = remove_node(t->left, b);
-	else
-		t->right = remove_node(t->right, b);
-	return t;
-}
+	struct udrv_dma_buf **link = root;
 
-void udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
-{
-	*root = remove_node(*root, b);
+	/* Starts are distinct: the way to b is the way to its start. */
+	while (*link && *link != b)
+		link = start(b) < start(*link) ? &(*link)->left : &(*link)->right;
+	if (!*link)
+		return false;
+	*link = merge(b->left, b->right);
+	return true;
 }
 
 struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *t, const void *p, size_t len)

@@ -18,7 +18,7 @@
  * left loose can send one search astray, which tightens it).  Outside the tree's
  * classes the search is exact but slower: an alignment above 2 MiB (which
  * dma_vfio.c never asks for) may visit every extent long enough, a size
- * above 256 MiB (4 KiB pages) every extent of 256 MiB or more.
+ * of 256 MiB or more (4 KiB pages) every extent at least that long.
  *
  * Measured by tests/bench/bench_alloc.c (KVM guest, AMD EPYC, -O2): in
  * churn through 4-64 KiB and 2 MiB buffers freed in random order, with

@@ -10,7 +10,7 @@
  * bytes aligned to a fits iff R >= S.  Each node keeps, in pages, an upper
  * bound on the largest R in its subtree for a = page << c, c <
  * UDRV_IOVA_CLASSES (4 KiB to 2 MiB with 4 KiB pages), saturating at
- * UDRV_IOVA_ROOM_MAX pages (256 MiB with 4 KiB pages); class 0 is just the
+ * UDRV_IOVA_ROOM_MAX pages (256 MiB less a page with 4 KiB pages); class 0 is just the
  * length.  Bounds may be loose (iova_tree.c says when).  A request
  * outside the classes (larger alignment or size) is found by
  * walking every subtree whose bound on length allows it: exact, but it may

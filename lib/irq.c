@@ -118,9 +118,10 @@ UDRV_EXPORT int udrv_irq_wait(struct udrv_device *dev, unsigned int vec, int tim
 	/*
 	 * Waiting for ever is one blocking read(), the same system call a
 	 * hand-written driver makes (the fds are blocking); a timeout needs
-	 * poll() first.
+	 * poll() first.  If the read finds nothing (the caller made the fd
+	 * non-blocking, a signal, a stale UIO count), poll() waits.
 	 */
-	while (timeout_ms < 0) {
+	if (timeout_ms < 0) {
 		ret = read_events(dev, dev->irq.fds[vec], events);
 		if (ret != 0)
 			return ret < 0 ? ret : 0;

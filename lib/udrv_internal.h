@@ -81,7 +81,7 @@ struct udrv_backend_ops {
 
 /* A DMA buffer: the public part first, then what it takes to release it. */
 struct udrv_dma_buf {
-	struct udrv_dma pub;
+	struct udrv_dma pub;      /* first: a handle is its buffer (udrv_dma_buf_of()) */
 	void *map_base;           /* what to munmap; NULL for the caller's memory */
 	size_t map_len;
 	int fd;                   /* stub streaming dma-buf fd (for syncs), or -1 */
@@ -90,11 +90,16 @@ struct udrv_dma_buf {
 	uint32_t prio;
 };
 
+/* The buffer a handle given out by libudrv belongs to. */
+static inline struct udrv_dma_buf *udrv_dma_buf_of(struct udrv_dma *pub)
+{
+	return (struct udrv_dma_buf *)pub;
+}
+
 /* DMA state of a device (dma.c). */
 struct udrv_dma_state {
 	unsigned int mask_bits;   /* 0 means 64 */
 	struct udrv_dma_buf *tree; /* by address (dma_tree.c) */
-	size_t n;
 	int ctl_fd;               /* udrv_stub's /dev/udrv/<address>, or -1 */
 };
 
@@ -162,7 +167,8 @@ void udrv_dma_release_all(struct udrv_device *dev);
 
 /* dma_tree.c: a device's buffers by address, O(log n), no allocation. */
 void udrv_dma_tree_insert(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
-void udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
+/* Take @b out of the tree; false (and nothing changed) if it is not in it. */
+bool udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
 /* The buffer overlapping [p, p + len), or NULL. */
 struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *root, const void *p, size_t len);
 

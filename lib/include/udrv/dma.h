@@ -69,7 +69,8 @@ int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
  * udrv_last_error(): -ENOTSUP (no DMA on this path), -ENOMEM (memory, the
  * locked-memory limit RLIMIT_MEMLOCK, no huge pages configured), -ENOSPC (no
  * address below the mask, or VFIO's dma_entry_limit), -EPERM (pagemap hides
- * physical addresses), -EINVAL.
+ * physical addresses), -EEXIST (the new memory overlaps a buffer whose
+ * memory was unmapped without udrv_dma_free()), -EINVAL.
  */
 int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
 
@@ -113,7 +114,10 @@ int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_
  * @dev: the device it was allocated for
  * @buf: the buffer, or NULL
  *
- * The device must no longer be using it.
+ * The device must no longer be using it.  Like free(), this ends the
+ * handle: do not use @buf, or free it again, afterwards (its memory may
+ * already describe a newer buffer).  NULL, or a buffer of another device,
+ * is left alone.
  */
 void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *buf);
 
@@ -123,7 +127,7 @@ void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *buf);
  * @p:    a pointer into one of its buffers
  * @iova: set to the device address of @p
  *
- * A binary search over the device's buffers.
+ * An O(log n) lookup in the tree of the device's buffers.
  *
  * Return: 0, or -EFAULT if @p is in none of them.
  */
