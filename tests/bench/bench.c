@@ -17,6 +17,21 @@ uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+double bench_clock_cost(void)
+{
+	double d[1001];
+	struct bench_stats st;
+	size_t i;
+
+	for (i = 0; i < 1001; i++) {
+		uint64_t t0 = bench_now_ns();
+
+		d[i] = (double)(bench_now_ns() - t0);
+	}
+	bench_stats(d, 1001, &st);
+	return st.median;
+}
+
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -143,14 +158,23 @@ static bool row_ok(const struct bench_row *row)
 {
 	double ratio = row->b > 0 ? row->a / row->b : 0;
 
+	if (row->cmp != BENCH_NONE && row->b <= 0)
+		return false;
 	switch (row->cmp) {
 	case BENCH_AT_MOST:
 		return ratio <= row->target;
 	case BENCH_AT_LEAST:
 		return ratio >= row->target;
+	case BENCH_EQUAL:
+		return ratio == row->target;
 	default:
 		return true;
 	}
+}
+
+static const char *cmp_str(enum bench_cmp cmp)
+{
+	return cmp == BENCH_AT_MOST ? "<=" : cmp == BENCH_AT_LEAST ? ">=" : "==";
 }
 
 bool bench_ok(const struct bench_report *r)
@@ -168,8 +192,8 @@ static void target_str(const struct bench_row *row, char *buf, size_t len)
 	if (row->cmp == BENCH_NONE)
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%s %.2f %s", row->cmp == BENCH_AT_MOST ? "<=" : ">=",
-			 row->target, row_ok(row) ? "ok" : "MISSED");
+		snprintf(buf, len, "%s %.2f %s", cmp_str(row->cmp), row->target,
+			 row_ok(row) ? "ok" : "MISSED");
 }
 
 /* A JSON string; the names and notes are ours, so escaping " and \ is enough. */
@@ -211,7 +235,7 @@ static void print_json(const struct bench_report *r, const char *extra)
 			printf(", \"ratio\": null");
 		if (row->cmp != BENCH_NONE)
 			printf(", \"target\": \"%s %.2f\", \"ok\": %s",
-			       row->cmp == BENCH_AT_MOST ? "<=" : ">=", row->target,
+			       cmp_str(row->cmp), row->target,
 			       row_ok(row) ? "true" : "false");
 		printf(", \"note\": ");
 		json_str(row->note ? row->note : "");

@@ -20,6 +20,9 @@
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
 
+/* What one bench_now_ns() adds to a measured interval, in ns: a median. */
+double bench_clock_cost(void);
+
 struct bench_stats {
 	size_t n;
 	double min, median, p99, max, mean;
@@ -34,8 +37,11 @@ void bench_stats(double *v, size_t n, struct bench_stats *st);
  */
 const char *bench_platform(void);
 
-/* Ratio targets: the ratio a / b must be at most, or at least, a bound. */
-enum bench_cmp { BENCH_NONE, BENCH_AT_MOST, BENCH_AT_LEAST };
+/*
+ * Ratio targets: the ratio a / b must be at most, at least, or exactly a
+ * bound (exactly: for counts).  A row with a target and b <= 0 misses it.
+ */
+enum bench_cmp { BENCH_NONE, BENCH_AT_MOST, BENCH_AT_LEAST, BENCH_EQUAL };
 
 struct bench_row {
 	const char *name;   /* case, e.g. "read32 BAR0" */

@@ -35,7 +35,7 @@ static const char usage[] =
 	"  live buffers (steady-state churn, random free order).\n"
 	"  --json       one JSON report instead of the table\n"
 	"  --quick      short rounds: proves the benchmark works (< 1 s)\n"
-	"  --samples N  rounds per buffer count (default 7, --quick 3)\n";
+	"  --samples N  rounds per buffer count, taken in turn (default 21, --quick 3)\n";
 
 /* x86 with intel-iommu: everything but the MSI window, up to 2^39. */
 static const struct udrv_range x86[] = {
@@ -52,8 +52,8 @@ struct churn {
 	uint64_t initial;     /* free bytes before any allocation */
 	struct live *live;    /* the live buffers, in no order */
 	size_t n;             /* how many */
-	size_t victim[BATCH]; /* a batch's draws: index into live[] */
-	uint64_t size[BATCH], align[BATCH];
+	struct live victim[BATCH], fresh[BATCH]; /* a batch's frees and allocations */
+	uint64_t align[BATCH];
 	uint64_t rng;
 };
 
@@ -82,36 +82,31 @@ static void draw_size(struct churn *c, uint64_t *size, uint64_t *align)
 	*align = natural_align(*size);
 }
 
-static int alloc_one(struct churn *c, uint64_t size, uint64_t align)
+static int alloc_one(struct churn *c, struct live *b, uint64_t align)
 {
-	uint64_t iova;
-	int ret = udrv_iova_alloc_below(&c->s, size, align, MASK36, &iova);
+	int ret = udrv_iova_alloc_below(&c->s, b->size, align, MASK36, &b->iova);
 
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "bench_alloc: allocating %llu bytes with %zu live: %s\n",
-			(unsigned long long)size, c->n, strerror(-ret));
-		return ret;
-	}
-	c->live[c->n].iova = iova;
-	c->live[c->n].size = size;
-	c->n++;
-	return 0;
+			(unsigned long long)b->size, c->n, strerror(-ret));
+	return ret;
 }
 
-static int free_one(struct churn *c, size_t k)
+static int free_one(struct churn *c, const struct live *b)
 {
-	int ret = udrv_iova_free(&c->s, c->live[k].iova, c->live[k].size);
+	int ret = udrv_iova_free(&c->s, b->iova, b->size);
 
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "bench_alloc: freeing 0x%llx: %s\n",
-			(unsigned long long)c->live[k].iova, strerror(-ret));
-		return ret;
-	}
-	c->live[k] = c->live[--c->n];
-	return 0;
+			(unsigned long long)b->iova, strerror(-ret));
+	return ret;
 }
 
-/* One batch: free BATCH random buffers, then allocate as many; times in ns. */
+/*
+ * One batch: free BATCH random buffers, then allocate as many; times in ns.
+ * Only the allocator's calls are timed: the victims are taken out of live[]
+ * before, the new buffers put in after.
+ */
 static int batch(struct churn *c, uint64_t *t_free, uint64_t *t_alloc)
 {
 	uint64_t t0, t1, t2;
@@ -119,16 +114,21 @@ static int batch(struct churn *c, uint64_t *t_free, uint64_t *t_alloc)
 	int ret = 0;
 
 	for (j = 0; j < BATCH; j++) {
-		c->victim[j] = next_rand(&c->rng) % (c->n - j);
-		draw_size(c, &c->size[j], &c->align[j]);
+		size_t k = next_rand(&c->rng) % c->n;
+
+		c->victim[j] = c->live[k];
+		c->live[k] = c->live[--c->n];
+		draw_size(c, &c->fresh[j].size, &c->align[j]);
 	}
 	t0 = bench_now_ns();
 	for (j = 0; j < BATCH && !ret; j++)
-		ret = free_one(c, c->victim[j]);
+		ret = free_one(c, &c->victim[j]);
 	t1 = bench_now_ns();
 	for (j = 0; j < BATCH && !ret; j++)
-		ret = alloc_one(c, c->size[j], c->align[j]);
+		ret = alloc_one(c, &c->fresh[j], c->align[j]);
 	t2 = bench_now_ns();
+	for (j = 0; j < BATCH && !ret; j++)
+		c->live[c->n++] = c->fresh[j];
 	*t_free = t1 - t0;
 	*t_alloc = t2 - t1;
 	return ret;
@@ -137,7 +137,7 @@ static int batch(struct churn *c, uint64_t *t_free, uint64_t *t_alloc)
 /* The space with @n live buffers, churned to its steady fragmentation. */
 static int churn_setup(struct churn *c, size_t n, uint64_t seed)
 {
-	uint64_t size, align, t_free, t_alloc;
+	uint64_t align, t_free, t_alloc;
 	size_t i;
 	int ret;
 
@@ -151,8 +151,9 @@ static int churn_setup(struct churn *c, size_t n, uint64_t seed)
 		return ret;
 	c->initial = udrv_iova_free_bytes(&c->s);
 	for (i = 0; i < n && !ret; i++) {
-		draw_size(c, &size, &align);
-		ret = alloc_one(c, size, align);
+		draw_size(c, &c->live[i].size, &align);
+		ret = alloc_one(c, &c->live[i], align);
+		c->n += !ret;
 	}
 	for (i = 0; i < 8 * n && !ret; i += BATCH)
 		ret = batch(c, &t_free, &t_alloc);
@@ -165,7 +166,7 @@ static int churn_teardown(struct churn *c)
 	int ret = 0;
 
 	while (c->n && !ret)
-		ret = free_one(c, c->n - 1);
+		ret = free_one(c, &c->live[--c->n]);
 	if (!ret && udrv_iova_free_bytes(&c->s) != c->initial) {
 		fprintf(stderr, "bench_alloc: %llu bytes free after freeing everything, not %llu\n",
 			(unsigned long long)udrv_iova_free_bytes(&c->s),
@@ -177,61 +178,63 @@ static int churn_teardown(struct churn *c)
 	return ret;
 }
 
-/* The time one bench_now_ns() adds to an interval: the median of many. */
-static double clock_cost(void)
-{
-	double d[1001];
-	size_t i;
-	struct bench_stats st;
-
-	for (i = 0; i < 1001; i++) {
-		uint64_t t0 = bench_now_ns();
-
-		d[i] = (double)(bench_now_ns() - t0);
-	}
-	bench_stats(d, 1001, &st);
-	return st.median;
-}
-
 struct cost {
 	double alloc, free; /* ns per operation, medians of the rounds */
 	size_t extents;     /* free extents at the end */
+	unsigned int height; /* of their tree */
 };
 
-static int measure(size_t n, long rounds, size_t ops, double clk, struct cost *out)
+/* One round of @ops operations on @c: ns per free and per allocation. */
+static int round_of(struct churn *c, size_t ops, double clk, double *fr, double *al)
 {
-	double *fr = calloc(rounds, sizeof(*fr)), *al = calloc(rounds, sizeof(*al));
+	uint64_t sum_free = 0, sum_alloc = 0, t_free, t_alloc;
+	size_t done, batches = 0;
+	int ret = 0;
+
+	for (done = 0; done < ops && !ret; done += BATCH, batches++) {
+		ret = batch(c, &t_free, &t_alloc);
+		sum_free += t_free;
+		sum_alloc += t_alloc;
+	}
+	*fr = ((double)sum_free - clk * (double)batches) / (double)done;
+	*al = ((double)sum_alloc - clk * (double)batches) / (double)done;
+	return ret;
+}
+
+/*
+ * The three spaces live side by side and take rounds in turn, so drift in
+ * the machine's speed hits every count alike.
+ */
+static int measure(const size_t *counts, size_t ncounts, long rounds, size_t ops, double clk,
+		   struct cost *out)
+{
+	struct churn c[3];
+	double *v = calloc(2 * ncounts * (size_t)rounds, sizeof(*v));
 	struct bench_stats st;
-	struct churn c;
+	size_t i, set = 0;
 	long r;
-	int ret = fr && al ? churn_setup(&c, n, 0x9e3779b97f4a7c15ULL ^ n) : -ENOMEM;
+	int ret = v ? 0 : -ENOMEM;
 
-	for (r = 0; r < rounds && !ret; r++) {
-		uint64_t sum_free = 0, sum_alloc = 0, t_free, t_alloc;
-		size_t done, batches = 0;
-
-		for (done = 0; done < ops && !ret; done += BATCH, batches++) {
-			ret = batch(&c, &t_free, &t_alloc);
-			sum_free += t_free;
-			sum_alloc += t_alloc;
-		}
-		fr[r] = ((double)sum_free - clk * batches) / (double)done;
-		al[r] = ((double)sum_alloc - clk * batches) / (double)done;
+	for (i = 0; i < ncounts && !ret; i++, set++)
+		ret = churn_setup(&c[i], counts[i], 0x9e3779b97f4a7c15ULL ^ counts[i]);
+	for (r = 0; r < rounds && !ret; r++)
+		for (i = 0; i < ncounts && !ret; i++)
+			ret = round_of(&c[i], ops, clk, &v[(2 * i) * rounds + r],
+				       &v[(2 * i + 1) * rounds + r]);
+	for (i = 0; i < ncounts && !ret; i++) {
+		bench_stats(&v[(2 * i) * rounds], (size_t)rounds, &st);
+		out[i].free = st.median;
+		bench_stats(&v[(2 * i + 1) * rounds], (size_t)rounds, &st);
+		out[i].alloc = st.median;
+		out[i].extents = udrv_iova_extents(&c[i].s);
+		out[i].height = c[i].s.tree.root ? c[i].s.tree.root->height : 0;
 	}
-	if (!ret) {
-		bench_stats(fr, rounds, &st);
-		out->free = st.median;
-		bench_stats(al, rounds, &st);
-		out->alloc = st.median;
-		out->extents = udrv_iova_extents(&c.s);
-	}
-	if (fr && al) {
-		int down = churn_teardown(&c);
+	for (i = 0; i < set; i++) {
+		int down = churn_teardown(&c[i]);
 
 		ret = ret ? ret : down;
 	}
-	free(fr);
-	free(al);
+	free(v);
 	return ret;
 }
 
@@ -254,19 +257,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_alloc: unknown argument '%s'\n%s", argv[1], usage);
 		return 2;
 	}
-	rounds = o.samples ? o.samples : o.quick ? 3 : 7;
+	rounds = o.samples ? o.samples : o.quick ? 3 : 21;
 	ops = o.quick ? 4000 : 200000;
-	clk = clock_cost();
-	for (i = 0; i < 3 && !ret; i++)
-		ret = measure(counts[i], rounds, ops, clk, &cost[i]);
+	clk = bench_clock_cost();
+	ret = measure(counts, 3, rounds, ops, clk, cost);
 	if (ret) {
 		fprintf(stderr, "bench_alloc: %s\n", strerror(-ret));
 		return 1;
 	}
 	bench_begin(&r, "iova allocator", "at N", "at 100", o.json);
 	for (i = 1; i < 3 && !ret; i++) {
-		snprintf(note, sizeof(note), "%zu live, %zu free extents (at 100: %zu)", counts[i],
-			 cost[i].extents, cost[0].extents);
+		snprintf(note, sizeof(note), "%zu live, %zu free extents, tree height %u (at 100: %zu, %u)",
+			 counts[i], cost[i].extents, cost[i].height, cost[0].extents, cost[0].height);
 		snprintf(name, sizeof(name), "alloc @%zu", counts[i]);
 		ret = bench_add(&r, name, "ns/op", cost[i].alloc, cost[0].alloc, BENCH_AT_MOST,
 				1.5, note);
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
 	snprintf(extra, sizeof(extra),
 		 "churn: free %d live buffers at random, allocate as many "
 		 "(4-64 KiB naturally aligned, 1 in 32 2 MiB), below a 36-bit mask; "
-		 "median of %ld rounds of %zu operations; %.0f ns of clock read taken out "
+		 "median of %ld rounds of %zu operations, the counts taking turns; %.0f ns of clock read taken out "
 		 "per batch", BATCH, rounds, ops, clk);
 	if (ret) {
 		bench_end(&r, NULL);

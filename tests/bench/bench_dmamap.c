@@ -3,14 +3,18 @@
  * DMA mapping throughput on VFIO: map and unmap T bytes of the caller's
  * memory in buffers of 4 KiB or 2 MiB (huge pages), with udrv_dma_map() /
  * udrv_dma_free() against raw VFIO_IOMMU_MAP_DMA / VFIO_IOMMU_UNMAP_DMA
- * ioctls on the same memory and the same container (the one libudrv
- * opened, found through /proc/self/fd).  Buffers are unmapped in the order
- * they were mapped.  Rounds alternate udrv and raw; the figure is the median.
+ * ioctls on the same memory, the same container (the one libudrv opened,
+ * found through /proc/self/fd) and the same IOVAs (the raw way reuses the
+ * ones libudrv chose in an untimed first round), so the kernel and the
+ * IOMMU do the same work both ways.  Buffers are unmapped in the order they
+ * were mapped.  Every round times both ways, which one goes first
+ * alternating; the figure is the median.
  *
  * It also counts the VFIO_IOMMU_MAP_DMA calls libudrv makes (this program
  * defines ioctl(), which the shared library's calls resolve to) to check
- * that a 2 MiB huge-page buffer is one IOMMU mapping, at a 2 MiB-aligned
- * IOVA, and reads whether the IOMMU maps 2 MiB superpages.
+ * that a 2 MiB huge-page buffer is one VFIO mapping at a 2 MiB-aligned
+ * IOVA, that udrv_dma_alloc() of 2 MiB gets a huge page (smaps'
+ * KernelPageSize), and reads whether the IOMMU maps 2 MiB superpages.
  *
  * Runs in the udrv-vm guest, profile vfio: UDRV_EDU names the device.
  */
@@ -34,13 +38,14 @@
 #define KiB (1ul << 10)
 #define MiB (1ul << 20)
 #define GiB (1ul << 30)
-#define RAW_IOVA (1ull << 36) /* udrv's mask is set to 36 bits: no overlap */
 
 static const char usage[] =
 	"usage: bench_dmamap [--json] [--quick] [--samples N] [--max-total BYTES]\n"
 	"udrv_dma_map/udrv_dma_free against raw VFIO_IOMMU_MAP_DMA/UNMAP_DMA ioctls\n"
 	"on edu (UDRV_EDU, bound to vfio-pci), 4 KiB..1 GiB in 4 KiB and 2 MiB buffers.\n"
-	"  --max-total B  largest total to map (default 1 GiB, --quick 4 MiB)\n";
+	"  --max-total B  largest total to map, a multiple of 4096 (default 1 GiB,\n"
+	"                 --quick 4 MiB); rows of 2 MiB buffers need 2 MiB or more\n"
+	"  --samples N    rounds per row (clamped to 3..101; default: ~64 MiB each way)\n";
 
 static unsigned long map_calls;
 static int container = -1;
@@ -57,6 +62,10 @@ int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (!real)
 		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
 	if (fd == container && req == VFIO_IOMMU_MAP_DMA)
 		map_calls++;
 	return real(fd, req, arg);
@@ -85,9 +94,13 @@ static int find_container(void)
 	return fd;
 }
 
-/* Map then unmap [mem, mem + total) in @bs pieces; seconds, or < 0 on error. */
+/*
+ * Map then unmap [mem, mem + total) in @bs pieces; seconds, or < 0 on error.
+ * The IOVAs libudrv chose land in @iovas: one load and one store a buffer,
+ * timed with the rest (the buffer's cache line is hot).
+ */
 static double run_udrv(struct udrv_device *dev, char *mem, size_t total, size_t bs,
-		       struct udrv_dma **bufs)
+		       struct udrv_dma **bufs, uint64_t *iovas)
 {
 	size_t i, n = total / bs;
 	uint64_t t0 = bench_now_ns();
@@ -99,12 +112,25 @@ static double run_udrv(struct udrv_device *dev, char *mem, size_t total, size_t 
 				udrv_dma_free(dev, bufs[i]);
 			return -1;
 		}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		iovas[i] = bufs[i]->iova;
 		udrv_dma_free(dev, bufs[i]);
+	}
 	return (double)(bench_now_ns() - t0) / 1e9;
 }
 
-static double run_raw(char *mem, size_t total, size_t bs)
+static void unmap_raw(const uint64_t *iovas, size_t n, size_t bs)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .size = bs };
+
+	while (n--) {
+		unmap.iova = iovas[n];
+		ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
+	}
+}
+
+/* The same by hand, at @iovas; seconds, or < 0 on error. */
+static double run_raw(char *mem, size_t total, size_t bs, const uint64_t *iovas)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
@@ -117,16 +143,18 @@ static double run_raw(char *mem, size_t total, size_t bs)
 
 	for (i = 0; i < n; i++) {
 		map.vaddr = (uintptr_t)(mem + i * bs);
-		map.iova = RAW_IOVA + i * bs;
+		map.iova = iovas[i];
 		if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
 			perror("bench_dmamap: VFIO_IOMMU_MAP_DMA");
+			unmap_raw(iovas, i, bs);
 			return -1;
 		}
 	}
 	for (i = 0; i < n; i++) {
-		unmap.iova = RAW_IOVA + i * bs;
+		unmap.iova = iovas[i];
 		if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap)) {
 			perror("bench_dmamap: VFIO_IOMMU_UNMAP_DMA");
+			unmap_raw(iovas + i + 1, n - i - 1, bs);
 			return -1;
 		}
 	}
@@ -143,7 +171,7 @@ static void fmt_size(char *buf, size_t len, size_t b)
 		snprintf(buf, len, "%zu KiB", b / KiB);
 }
 
-/* One row: @total in @bs buffers, rounds alternating udrv and raw. */
+/* One row: @total (a multiple of @bs) in @bs buffers. */
 static int measure(struct bench_report *r, struct udrv_device *dev, char *mem, size_t total,
 		   size_t bs, long samples)
 {
@@ -151,23 +179,31 @@ static int measure(struct bench_report *r, struct udrv_device *dev, char *mem, s
 	/* Enough rounds for ~64 MiB each way (at least 3, at most 101). */
 	long rounds = samples ? samples : (long)(64 * MiB / total);
 	struct udrv_dma **bufs = calloc(n, sizeof(*bufs));
-	double *tu = calloc((size_t)(rounds < 3 ? 3 : rounds > 101 ? 101 : rounds), sizeof(double));
-	double *tr = NULL;
+	uint64_t *iovas = calloc(n, sizeof(*iovas));
+	double *tu, *tr;
 	char name[64], ts[16], bss[16], note[128];
 	struct bench_stats su, sr;
 	int ret = -ENOMEM;
 
 	rounds = rounds < 3 ? 3 : rounds > 101 ? 101 : rounds;
+	tu = calloc((size_t)rounds, sizeof(double));
 	tr = calloc((size_t)rounds, sizeof(double));
-	if (!bufs || !tu || !tr)
+	if (!bufs || !iovas || !tu || !tr)
+		goto out;
+	/* Untimed: warms both paths and gives the raw way libudrv's IOVAs. */
+	ret = -EIO;
+	if (run_udrv(dev, mem, total, bs, bufs, iovas) < 0)
 		goto out;
 	for (long k = 0; k < rounds; k++) {
-		tu[k] = run_udrv(dev, mem, total, bs, bufs);
-		tr[k] = run_raw(mem, total, bs);
-		if (tu[k] < 0 || tr[k] < 0) {
-			ret = -EIO;
-			goto out;
+		if (k & 1) {
+			tr[k] = run_raw(mem, total, bs, iovas);
+			tu[k] = tr[k] < 0 ? -1 : run_udrv(dev, mem, total, bs, bufs, iovas);
+		} else {
+			tu[k] = run_udrv(dev, mem, total, bs, bufs, iovas);
+			tr[k] = tu[k] < 0 ? -1 : run_raw(mem, total, bs, iovas);
 		}
+		if (tu[k] < 0 || tr[k] < 0)
+			goto out;
 	}
 	bench_stats(tu, (size_t)rounds, &su);
 	bench_stats(tr, (size_t)rounds, &sr);
@@ -181,6 +217,7 @@ static int measure(struct bench_report *r, struct udrv_device *dev, char *mem, s
 			(double)total / MiB / sr.median, BENCH_AT_LEAST, 0.95, note);
 out:
 	free(bufs);
+	free(iovas);
 	free(tu);
 	free(tr);
 	return ret;
@@ -212,54 +249,109 @@ static long read_num(const char *path, int base)
 	return s[0] ? strtol(s, NULL, base) : -1;
 }
 
+/*
+ * Rows of @bs buffers: totals of @bs times 1, @step, @step^2 ... up to
+ * @max_total, and @max_total itself (rounded down to whole buffers) if the
+ * series misses it.  None if @max_total is below @bs.
+ */
+static int total_rows(struct bench_report *r, struct udrv_device *dev, char *mem,
+		      size_t max_total, size_t bs, size_t step, long samples)
+{
+	size_t total, last = 0;
+	int ret = 0;
+
+	for (total = bs; !ret && total <= max_total; total *= step)
+		ret = measure(r, dev, mem, last = total, bs, samples);
+	total = max_total / bs * bs;
+	if (!ret && total > last)
+		ret = measure(r, dev, mem, total, bs, samples);
+	return ret;
+}
+
+/* The page size backing @p, in KiB (smaps' KernelPageSize), or -1. */
+static long page_kib(const void *p)
+{
+	char line[256];
+	unsigned long lo, hi;
+	long kib = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		/* A mapping's first line is "lo-hi perms ...": no field name reads as hex-hex. */
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && sscanf(line, "KernelPageSize: %ld kB", &kib) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/*
+ * Rows for one 2 MiB buffer: it took one VFIO map call, its IOVA is 2 MiB
+ * aligned (the largest power of two dividing it, capped at 2 MiB), and a
+ * 2 MiB page backs it.
+ */
+static int buffer_rows(struct bench_report *r, const char *what, unsigned long calls,
+		       const struct udrv_dma *buf)
+{
+	uint64_t align = buf->iova & -buf->iova;
+	char name[64], note[64];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s: VFIO map calls", what);
+	ret = bench_add(r, name, "calls", (double)calls, 1, BENCH_EQUAL, 1.0, NULL);
+	snprintf(name, sizeof(name), "%s: IOVA alignment", what);
+	snprintf(note, sizeof(note), "IOVA 0x%llx", (unsigned long long)buf->iova);
+	if (!ret)
+		ret = bench_add(r, name, "KiB", (double)((align && align < 2 * MiB ? align : 2 * MiB) / KiB),
+				2048, BENCH_AT_LEAST, 1.0, note);
+	snprintf(name, sizeof(name), "%s: page size", what);
+	if (!ret)
+		ret = bench_add(r, name, "KiB", (double)page_kib(buf->vaddr), 2048, BENCH_AT_LEAST,
+				1.0, "KernelPageSize in /proc/self/smaps");
+	return ret;
+}
+
 /* Huge-page rows: memory from MAP_HUGETLB, mapping calls counted. */
 static int hugepage_rows(struct bench_report *r, struct udrv_device *dev, size_t max_total,
-			 long samples, char *extra, size_t len)
+			 long samples)
 {
 	static const char nr[] = "/proc/sys/vm/nr_hugepages";
 	long before = read_num(nr, 10), want = (long)(max_total / (2 * MiB));
 	unsigned long calls;
 	struct udrv_dma *buf;
-	size_t total;
 	char *mem;
 	int ret;
 
 	if (want < 1)
 		want = 1;
-	write_num(nr, before + want);
+	/* One more than this maps, for udrv_dma_alloc()'s own huge page. */
+	write_num(nr, before + want + 1);
 	mem = mmap(NULL, want * 2 * MiB, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED) {
 		fprintf(stderr, "bench_dmamap: %ld huge pages of 2 MiB: %s (give the guest more "
-				"memory: udrv-vm --mem)\n", want, strerror(errno));
+				"memory: udrv-vm --mem)\n", want + 1, strerror(errno));
 		write_num(nr, before);
 		return -ENOMEM;
 	}
-	/* One huge page = one VFIO mapping, at a 2 MiB-aligned IOVA. */
 	calls = map_calls;
 	ret = udrv_dma_map(dev, mem, 2 * MiB, &buf);
 	if (!ret) {
-		calls = map_calls - calls;
-		ret = bench_add(r, "2 MiB huge page: map calls", "calls", (double)calls, 1,
-				BENCH_AT_MOST, 1.0, buf->iova % (2 * MiB) ? "IOVA NOT 2 MiB-aligned" :
-				"IOVA 2 MiB-aligned");
-		snprintf(extra, len, "huge page buffer: IOVA 0x%llx",
-			 (unsigned long long)buf->iova);
+		ret = buffer_rows(r, "udrv_dma_map of a 2 MiB huge page", map_calls - calls, buf);
 		udrv_dma_free(dev, buf);
 	}
-	/* The same for udrv's own allocation of a 2 MiB buffer. */
 	calls = map_calls;
 	if (!ret && !(ret = udrv_dma_alloc(dev, 2 * MiB, &buf))) {
-		calls = map_calls - calls;
-		ret = bench_add(r, "udrv_dma_alloc 2 MiB: map calls", "calls", (double)calls, 1,
-				BENCH_AT_MOST, 1.0, buf->iova % (2 * MiB) ? "IOVA NOT 2 MiB-aligned" :
-				"IOVA 2 MiB-aligned");
+		ret = buffer_rows(r, "udrv_dma_alloc of 2 MiB", map_calls - calls, buf);
 		udrv_dma_free(dev, buf);
 	}
-	for (total = 2 * MiB; !ret && total <= max_total; total *= 8)
-		ret = measure(r, dev, mem, total, 2 * MiB, samples);
-	if (!ret && total / 8 < max_total)
-		ret = measure(r, dev, mem, max_total, 2 * MiB, samples);
+	if (ret && udrv_last_error()[0])
+		fprintf(stderr, "bench_dmamap: %s\n", udrv_last_error());
+	ret = ret ? ret : total_rows(r, dev, mem, max_total, 2 * MiB, 8, samples);
 	munmap(mem, want * 2 * MiB);
 	write_num(nr, before);
 	return ret;
@@ -267,13 +359,15 @@ static int hugepage_rows(struct bench_report *r, struct udrv_device *dev, size_t
 
 int main(int argc, char **argv)
 {
+	static const char limit[] = "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit";
 	const char *addr = getenv("UDRV_EDU");
 	struct udrv_device *dev = NULL;
 	struct bench_report r;
 	struct bench_opts o;
-	size_t max_total = 0, total;
-	char extra[512], huge[128] = "";
-	long cap;
+	size_t max_total = 0;
+	char extra[128], *end;
+	long cap, vtd;
+	bool raised;
 	char *mem;
 	int ret;
 
@@ -282,9 +376,10 @@ int main(int argc, char **argv)
 		return argc ? 2 : 0;
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--max-total") && k + 1 < argc) {
-			max_total = strtoul(argv[++k], NULL, 0);
-			if (max_total < 4 * KiB) {
-				fprintf(stderr, "bench_dmamap: --max-total %s: give bytes >= 4096\n",
+			errno = 0;
+			max_total = strtoul(argv[++k], &end, 0);
+			if (errno || *end || max_total < 4 * KiB || max_total % (4 * KiB)) {
+				fprintf(stderr, "bench_dmamap: --max-total %s: give a multiple of 4096 bytes\n",
 					argv[k]);
 				return 2;
 			}
@@ -303,27 +398,27 @@ int main(int argc, char **argv)
 	 * 1 GiB in 4 KiB pieces is 262,144 mappings, above type1's default
 	 * limit; a container takes the limit when it is opened, so raise it first.
 	 */
-	cap = read_num("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit", 10);
-	if (cap >= 0 && (size_t)cap < 2 * (max_total / (4 * KiB)) &&
-	    write_num("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit",
-		      (long)(2 * (max_total / (4 * KiB)))))
+	cap = read_num(limit, 10);
+	raised = cap >= 0 && (size_t)cap < 2 * (max_total / (4 * KiB)) &&
+		 !write_num(limit, (long)(2 * (max_total / (4 * KiB))));
+	if (cap >= 0 && (size_t)cap < 2 * (max_total / (4 * KiB)) && !raised)
 		fprintf(stderr, "bench_dmamap: cannot raise vfio_iommu_type1's dma_entry_limit "
 				"(%ld): totals above %ld MiB in 4 KiB buffers will fail\n", cap,
 			cap * 4 / 1024);
-	ret = udrv_open(addr, NULL, &dev);
+	ret = udrv_open(addr, NULL, &dev) ? 1 : 0;
 	if (ret) {
 		fprintf(stderr, "bench_dmamap: %s\n", udrv_last_error());
-		return 1;
+		goto out;
 	}
 	if (udrv_backend(dev) != UDRV_BACKEND_VFIO) {
 		fprintf(stderr, "bench_dmamap: %s is on the %s path: mapping the caller's memory "
 				"needs VFIO (udrv-vm --profile vfio)\n", addr,
 			udrv_backend_name(udrv_backend(dev)));
-		udrv_close(dev);
-		return 2;
+		ret = 2;
+		goto out;
 	}
 	container = find_container();
-	/* No DMA is done: a 36-bit mask lets 1 GiB fit below RAW_IOVA. */
+	/* No DMA is done: a 36-bit mask (edu's is 28) lets 1 GiB of IOVAs fit. */
 	ret = udrv_dma_set_mask(dev, 36);
 	mem = mmap(NULL, max_total, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -333,28 +428,23 @@ int main(int argc, char **argv)
 			"cannot allocate the memory to map (udrv-vm --mem)");
 		if (mem != MAP_FAILED)
 			munmap(mem, max_total);
-		udrv_close(dev);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	bench_begin(&r, "dma map+unmap", "udrv", "raw", o.json);
-	for (total = 4 * KiB; !ret && total <= max_total; total *= 16)
-		ret = measure(&r, dev, mem, total, 4 * KiB, o.samples);
-	if (!ret && total / 16 < max_total)
-		ret = measure(&r, dev, mem, max_total, 4 * KiB, o.samples);
+	ret = total_rows(&r, dev, mem, max_total, 4 * KiB, 16, o.samples);
 	munmap(mem, max_total);
 	if (!ret)
-		ret = hugepage_rows(&r, dev, max_total, o.samples, huge, sizeof(huge));
-	udrv_close(dev);
-	snprintf(extra, sizeof(extra),
-		 "IOMMU 2 MiB superpages (VT-d cap SLLPS bit 34): %s; %s",
-		 read_num("/sys/class/iommu/dmar0/intel-iommu/cap", 16) < 0 ? "unknown" :
-		 (read_num("/sys/class/iommu/dmar0/intel-iommu/cap", 16) >> 34) & 1 ? "yes" : "no",
-		 huge);
-	if (ret) {
-		bench_end(&r, NULL);
-		return 1;
-	}
+		ret = hugepage_rows(&r, dev, max_total, o.samples);
+	vtd = read_num("/sys/class/iommu/dmar0/intel-iommu/cap", 16);
+	snprintf(extra, sizeof(extra), "IOMMU 2 MiB superpages (VT-d cap SLLPS bit 34): %s",
+		 vtd < 0 ? "unknown" : (vtd >> 34) & 1 ? "yes" : "no");
 	/* Targets are reported (ok/MISSED), not an exit status. */
-	bench_end(&r, extra);
-	return 0;
+	bench_end(&r, ret ? NULL : extra);
+	ret = ret ? 1 : 0;
+out:
+	udrv_close(dev);
+	if (raised)
+		write_num(limit, cap);
+	return ret;
 }

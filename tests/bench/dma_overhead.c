@@ -2,10 +2,10 @@
 /*
  * What libudrv itself adds to a VFIO DMA map + unmap, in instructions:
  * udrv_dma_map()/udrv_dma_free() against the kernel-free minimum, with the
- * two ioctls answered by a stand-in (the link wraps ioctl()).  Run under
- * callgrind by mmio_callgrind.py's sibling in scripts/bench, or alone for a
- * time per pair.  The device is a bare struct with the VFIO ops: only the
- * DMA code runs.
+ * two ioctls answered by a stand-in (the link wraps ioctl()).  scripts/bench
+ * runs it under callgrind, counting pairs_udrv() (the dmamap benchmark's
+ * host part); alone it prints a time per pair.  The device is a bare
+ * struct with the VFIO ops: only the DMA code runs.
  *
  * usage: dma_overhead [N buffers] [rounds]
  */

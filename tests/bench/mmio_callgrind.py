@@ -72,7 +72,7 @@ def main():
     except (OSError, subprocess.CalledProcessError):
         print("mmio_callgrind: valgrind not found: apt-get install valgrind", file=sys.stderr)
         return 77
-    n1, n2 = (800, 1600) if args.quick else (8000, 16000)
+    n1, n2 = (1024, 2048) if args.quick else (8192, 16384)  # --iters: multiples of 64
     c1, c2 = callgrind(args.bench, n1), callgrind(args.bench, n2)
     rows, ok = [], True
     for acc in ACCESSORS:
