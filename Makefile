@@ -3,7 +3,7 @@
 #   make setup  install what is missing from Debian's archive (scripts/setup)
 #   make demo   set up, build, boot the edu VM and drive edu through every access path
 #   make check  set up, build, run every test (unit on the host, vm in QEMU)
-#   make bench  set up, build, run the benchmarks in full (scripts/bench; ~10 min)
+#   make bench  set up, build, run the benchmarks in full (scripts/bench; ~2 min)
 BUILD ?= build
 MESON_TEST_ARGS ?=
 BENCH_ARGS ?=

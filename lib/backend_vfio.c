@@ -40,7 +40,7 @@ static int vfio_group_id(struct udrv_device *dev)
 		return ret;
 	if (udrv_sysfs_link_name(path, name, sizeof(name)))
 		return udrv_err(ENODEV,
-				"%s: has no IOMMU group: enable the IOMMU (kernel command line intel_iommu=on or amd_iommu=on) to use VFIO",
+				"%s: has no IOMMU group: enable the IOMMU (VT-d or AMD-Vi in the firmware; on Intel also intel_iommu=on on the kernel command line) to use VFIO",
 				dev->name);
 	return atoi(name);
 }

@@ -222,7 +222,7 @@ static int check_vfio_group(const struct target *t, const char *driver)
 		if (noiommu_enabled())
 			return 0;
 		return udrv_err(ENODEV,
-				"%s: has no IOMMU group, so %s cannot take it: enable the IOMMU (kernel command line intel_iommu=on or amd_iommu=on), or use uio_pci_generic or udrv_stub",
+				"%s: has no IOMMU group, so %s cannot take it: enable the IOMMU (VT-d or AMD-Vi in the firmware; on Intel also intel_iommu=on on the kernel command line), or use uio_pci_generic or udrv_stub",
 				t->name, driver);
 	}
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/devices", udrv_sysfs_root(), group);

@@ -9,8 +9,9 @@
  *
  *   tutorial_step2 PCI-ADDRESS
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime() and nanosleep(), even with -std=c11 */
 #include <stdio.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <udrv/udrv.h>
 
@@ -39,16 +40,20 @@ static int fail(const char *what)
 /* Start N! on the device and poll its status register until it is done. */
 static int factorial_poll(void *bar0, uint32_t n, uint32_t *result)
 {
-	unsigned int us = 0;
+	const struct timespec pause = { .tv_nsec = 100000 }; /* 100 us between reads */
+	struct timespec start, now;
+	long ms;
 
 	udrv_write32(bar0, EDU_REG_FACTORIAL, n);
+	clock_gettime(CLOCK_MONOTONIC, &start); /* time passed, not the sum of the pauses */
 	while (udrv_read32(bar0, EDU_REG_STATUS) & EDU_STATUS_BUSY) {
-		if (us >= 5000000) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= 5000) {
 			fprintf(stderr, "the device is still busy after 5 s\n");
 			return 1;
 		}
-		usleep(100);
-		us += 100;
+		nanosleep(&pause, NULL);
 	}
 	*result = udrv_read32(bar0, EDU_REG_FACTORIAL);
 	return 0;

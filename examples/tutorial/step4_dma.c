@@ -43,7 +43,7 @@
 #define EDU_DMA_IRQ        0x4 /* interrupt when done */
 #define EDU_IRQ_DMA        0x100 /* interrupt status bit: DMA done */
 #define EDU_BUF_ADDR       0x40000 /* the device's own 4 KiB buffer, as DMA sees it */
-#define EDU_DMA_MAX        4095 /* QEMU 7.2 refuses transfers that reach its last byte */
+#define EDU_DMA_MAX        4095 /* QEMU 7.2 stops the VM on a transfer reaching its last byte */
 #define EDU_DMA_BITS       28 /* edu drives 28 address bits */
 /* snippet end */
 

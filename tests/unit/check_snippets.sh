@@ -34,6 +34,19 @@ if (udrv_open("00:02.0", NULL, &dev) == 0)
 make all
 tools/udrv-vm --profile stub -- sh -c 'edu -s $UDRV_EDU info'
 ```
+
+<!-- compile -->
+```c
+#include <stdio.h>
+#include <udrv/udrv.h>
+
+printf("%s\n", udrv_last_error());
+```
+
+```
+$ edu -s 0000:00:02.0 info
+edu 0000:00:02.0 via uio
+```
 DOC
 	touch "$tmp/t/README.md"
 }
@@ -56,9 +69,9 @@ edit() { # edit FILE SED-SCRIPT, on a fresh tree
 	sed -i "$2" "$tmp/t/$1"
 }
 
-echo "1..11"
+echo "1..16"
 tree
-run "a correct tree passes" 0 "checked 2 snippets (1 quoted regions, 1 C blocks compiled"
+run "a correct tree passes" 0 "checked 3 snippets (1 quoted regions, 2 C blocks compiled"
 edit docs/d.md 's/^return 0;/return 1;/'
 run "a quote that drifted" 1 "docs/d.md:4: the block differs from examples/t/a.c:4 (r)"
 edit docs/d.md 's/a.c:r -->/a.c:nope -->/'
@@ -79,5 +92,16 @@ edit docs/d.md 's/^make all$/tools\/nothere --x/'
 run "a path that does not exist" 1 "docs/d.md:17: tools/nothere does not exist"
 edit docs/d.md 's/^<!-- compile -->$/<!-- compile -->\ntext/'
 run "a marker without a block" 1 "docs/d.md:8: marker not followed by a code block"
+# --verbose is in udrv-vm --help, but only in an example of its own (run in the guest).
+edit docs/d.md 's/--profile stub/--profile stub --verbose/'
+run "an option udrv-vm --help only mentions" 1 "udrv-vm has no option --verbose (not defined"
+edit docs/d.md "s/'edu -s \$UDRV_EDU info'/'edu -s \$UDRV_EDU explian'/"
+run "a command edu does not have" 1 "docs/d.md:18: edu has no command explian (edu --help lists"
+edit docs/d.md 's/^\$ edu -s/$ edu --frob -s/'
+run "an option in a transcript's \$ line" 1 "docs/d.md:30: edu has no option --frob"
+edit docs/d.md 's/^\$ edu -s 0000:00:02.0 info/$ edu -s 0000:00:02.0 inf/'
+run "a command in a transcript's \$ line" 1 "docs/d.md:30: edu has no command inf"
+edit docs/d.md '/^#include <stdio.h>$/d'
+run "a block with its own #include gets no other" 1 "docs/d.md:22: the C block does not compile"
 echo "# $((n - fails)) passed, $fails failed"
 [ $fails = 0 ]

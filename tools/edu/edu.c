@@ -169,7 +169,27 @@ int edu_dma_setup(struct edu *e, size_t size, struct udrv_dma **bufp)
 
 	if (!ret)
 		ret = udrv_set_bus_master(e->dev, 1);
-	return ret ? ret : udrv_dma_alloc(e->dev, size, bufp);
+	if (!ret) {
+		ret = udrv_dma_alloc(e->dev, size, bufp);
+		if (ret)
+			udrv_set_bus_master(e->dev, 0); /* no buffer, no DMA */
+	}
+	return ret;
+}
+
+/*
+ * Stop the device's DMA, then free @buf: a transfer that timed out may
+ * still be running, and must not write into memory that has gone back to
+ * the system.
+ */
+int edu_dma_teardown(struct edu *e, struct udrv_dma *buf)
+{
+	int ret = udrv_set_bus_master(e->dev, 0);
+
+	if (ret)
+		edu_fail("clearing bus mastering");
+	udrv_dma_free(e->dev, buf);
+	return ret ? 1 : 0;
 }
 
 static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count)
@@ -189,8 +209,9 @@ static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count
 		return edu_fail("setting up DMA");
 	want = malloc(size);
 	if (!want) {
-		udrv_dma_free(e->dev, buf);
-		return edu_fail("out of memory");
+		edu_dma_teardown(e, buf);
+		fprintf(stderr, "edu: dma: out of memory for %zu bytes\n", size);
+		return 1;
 	}
 	p = (unsigned char *)buf->vaddr + offset;
 	for (r = 0; r < count; r++) {
@@ -213,7 +234,7 @@ static int cmd_dma(struct edu *e, size_t size, size_t offset, unsigned int count
 	ret = 0;
 out:
 	free(want);
-	udrv_dma_free(e->dev, buf);
+	ret |= edu_dma_teardown(e, buf);
 	return ret;
 }
 

@@ -20,8 +20,14 @@ struct edu {
 /* Print "edu: WHAT: <udrv_last_error()>" to stderr; returns 1 (exit status). */
 int edu_fail(const char *what);
 
-/* Set edu's 28-bit DMA mask, enable bus mastering, allocate @size bytes. */
+/*
+ * Set edu's 28-bit DMA mask, enable bus mastering, allocate @size bytes.
+ * Returns 0 or a negative errno (bus mastering is off again then).
+ */
 int edu_dma_setup(struct edu *e, size_t size, struct udrv_dma **bufp);
+
+/* Disable bus mastering, then free @buf.  Returns 0, or 1 after printing why. */
+int edu_dma_teardown(struct edu *e, struct udrv_dma *buf);
 
 /*
  * Run one edu DMA transfer of @len bytes from @src to @dst and wait for it

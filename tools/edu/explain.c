@@ -156,8 +156,13 @@ static int bus_vs_phys(const struct udrv_dma *buf, int iommu, int err, uint64_t 
 		    "not checkable: /proc/iomem shows zeros without CAP_SYS_ADMIN");
 		return 1;
 	}
+	/*
+	 * Left: an unknown IOMMU state, a PFN that could not be read, or (under
+	 * an IOMMU) no PFN to show.  Only the last is no failure: an IOMMU maps
+	 * the IOVA wherever it likes, and the DMA below proves the mapping.
+	 */
 	row("device vs physical", "not checkable: %s", err ? pfn_why(err, flags) : "IOMMU state unknown");
-	return err == -EPERM;
+	return iommu != 1 || err != -ENOENT;
 }
 
 static int explain_dma(struct udrv_device *dev, const struct udrv_dma *buf)
@@ -166,7 +171,7 @@ static int explain_dma(struct udrv_device *dev, const struct udrv_dma *buf)
 	uint64_t pfn0 = 0, pfn1 = 0, pfn, pages = buf->size / pg, i;
 	struct addrs_vma vma;
 	char flags[160];
-	int err0, err1, ret, iommu, bad = 0;
+	int err0, err1, ret, iommu, contiguous = -1, bad = 0;
 
 	printf("\nDMA buffer (udrv_dma_alloc of %d bytes)\n", BUF_SIZE);
 	row("user VA", "%p-%p (%zu bytes)", (void *)va, (void *)(va + buf->size - 1), buf->size);
@@ -182,13 +187,20 @@ static int explain_dma(struct udrv_device *dev, const struct udrv_dma *buf)
 		for (i = 1; i < pages; i++)
 			if (addrs_pfn(va + i * pg, &pfn) || pfn != pfn0 + i)
 				break;
+		contiguous = i == pages;
 		row("physically contiguous", "%s (%" PRIu64 " pages of %" PRIu64 " bytes)",
-		    i == pages ? "yes" : "no", pages, pg);
+		    contiguous ? "yes" : "no", pages, pg);
 	}
 	row("device address", "0x%" PRIx64 " (udrv's iova), last page 0x%" PRIx64, buf->iova,
 	    buf->iova + buf->size - pg);
 	iommu = iommu_row(udrv_device_name(dev));
-	return bad | bus_vs_phys(buf, iommu, err0 ? err0 : err1, pfn0, pfn1, flags);
+	bad |= bus_vs_phys(buf, iommu, err0 ? err0 : err1, pfn0, pfn1, flags);
+	/* Only an IOMMU can gather scattered pages into one range of device addresses. */
+	if (!contiguous && iommu != 1) {
+		row("check", "FAILED: the device reaches the buffer at consecutive addresses, but its pages are not physically contiguous and no IOMMU is known to translate");
+		bad = 1;
+	}
+	return bad;
 }
 
 /* The physical address the mapping @vma gives to @va, and where that comes from. */
@@ -205,7 +217,8 @@ static int mapping_phys(const struct addrs_vma *vma, const void *va,
 		ret = addrs_uio_map(uio, (unsigned int)(vma->offset / pg), &addr);
 		snprintf(src, len, "/sys/class/uio/%s/maps/map%" PRIu64 "/addr", uio,
 			 vma->offset / pg);
-		*phys = (addr & ~(pg - 1)) + in;
+		if (!ret)
+			*phys = (addr & ~(pg - 1)) + in;
 		return ret;
 	}
 	if (strstr(vma->path, "vfio")) {
@@ -313,6 +326,17 @@ static const char *hex(const unsigned char *p, char *out)
 	return out;
 }
 
+/* udrv_dma_sync_for_cpu() or _for_device() (@to_cpu), with a row if it fails. */
+static int proof_sync(struct edu *e, struct udrv_dma *buf, int to_cpu)
+{
+	int ret = to_cpu ? udrv_dma_sync_for_cpu(e->dev, buf) : udrv_dma_sync_for_device(e->dev, buf);
+
+	if (ret)
+		row("check", "FAILED: syncing the buffer for the %s: %s", to_cpu ? "CPU" : "device",
+		    udrv_last_error());
+	return ret;
+}
+
 /* edu copies PROOF_LEN bytes from the first page to its buffer, then to the last page. */
 static int explain_proof(struct edu *e, struct udrv_dma *buf)
 {
@@ -326,19 +350,20 @@ static int explain_proof(struct edu *e, struct udrv_dma *buf)
 	for (i = 0; i < PROOF_LEN; i++)
 		want[i] = first[i] = (unsigned char)rand_r(&seed);
 	row("CPU wrote", "VA %p: %s", (void *)first, hex(first, text));
-	udrv_dma_sync_for_device(e->dev, buf);
-	if (edu_dma_run(e, first_bus, EDU_BUF_ADDR, PROOF_LEN, 0))
+	if (proof_sync(e, buf, 0) || edu_dma_run(e, first_bus, EDU_BUF_ADDR, PROOF_LEN, 0))
 		return 1;
 	row("device read", "bus 0x%" PRIx64 " -> its buffer at 0x%x", first_bus, EDU_BUF_ADDR);
 	memset(first, 0, PROOF_LEN);
 	memset(last, 0, PROOF_LEN);
-	udrv_dma_sync_for_device(e->dev, buf);
+	if (proof_sync(e, buf, 0))
+		return 1;
 	row("CPU cleared", "both pages");
 	if (edu_dma_run(e, EDU_BUF_ADDR, last_bus, PROOF_LEN, EDU_DMA_TO_RAM))
 		return 1;
 	row("device wrote", "its buffer at 0x%x -> bus 0x%" PRIx64 " (last page)", EDU_BUF_ADDR,
 	    last_bus);
-	udrv_dma_sync_for_cpu(e->dev, buf);
+	if (proof_sync(e, buf, 1))
+		return 1;
 	row("CPU read", "VA %p: %s", (void *)last, hex(last, text));
 	if (memcmp(last, want, PROOF_LEN)) {
 		row("check", "FAILED: the bytes at VA %p are not those sent", (void *)last);
@@ -366,7 +391,7 @@ int edu_explain(struct edu *e)
 	bad = explain_dma(e->dev, buf);
 	bad |= explain_bar(e);
 	bad |= explain_proof(e, buf);
-	udrv_dma_free(e->dev, buf);
+	bad |= edu_dma_teardown(e, buf);
 	if (bad)
 		fprintf(stderr, "edu: explain: an address could not be read or a check failed (see above)\n");
 	return bad;
