@@ -287,8 +287,8 @@ int main(int argc, char **argv)
 			ret = measure(&r, "BAR0", bar, accessors[i].bits == 32 ? 0x04 : 0x80,
 				      &accessors[i], iters / 8, rounds, pfd);
 	snprintf(extra, sizeof(extra),
-		 "RAM: %s; %ld accesses per loop on RAM, %ld on BAR0, median of %ld rounds; "
-		 "instructions: %s", ram_kind, iters, iters / 8, rounds,
+		 "RAM: %s; %ld accesses per loop on RAM%s, median of %ld rounds; "
+		 "instructions: %s", ram_kind, iters, bar ? ", an eighth of that on BAR0" : "", rounds,
 		 pfd >= 0 ? "perf_event_open" :
 			    "no hardware counter here (run tests/bench/mmio_callgrind.py on the host)");
 	if (pfd >= 0)
