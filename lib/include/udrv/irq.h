@@ -89,7 +89,8 @@ int udrv_irq_fd(struct udrv_device *dev, unsigned int vec);
  * @dev:        the device
  * @vec:        vector
  * @timeout_ms: -1 to wait for ever (one blocking read(), as a hand-written
- *              driver would do), 0 to poll, else milliseconds (poll() first)
+ *              driver would do; poll() if the fd was made non-blocking), 0
+ *              to poll, else milliseconds (poll() first)
  * @events:     set to the number of events since the last wait (>= 1)
  *
  * Return: 0 with @events set, -ETIMEDOUT when nothing arrived in time, or
