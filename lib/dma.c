@@ -88,13 +88,11 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 			       dev->name, buf->pub.vaddr);
 		dev->ops->dma_free(dev, buf);
 	}
-	if (!ret) {
-		udrv_dma_tree_insert(&dev->dma.tree, buf);
-	}
 	if (ret) {
 		free(buf);
 		return ret;
 	}
+	udrv_dma_tree_insert(&dev->dma.tree, buf);
 	*bufp = &buf->pub;
 	return 0;
 }

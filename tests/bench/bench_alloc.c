@@ -110,7 +110,7 @@ static int free_one(struct churn *c, const struct live *b)
 static int batch(struct churn *c, uint64_t *t_free, uint64_t *t_alloc)
 {
 	uint64_t t0, t1, t2;
-	size_t j;
+	size_t j, got;
 	int ret = 0;
 
 	for (j = 0; j < BATCH; j++) {
@@ -124,10 +124,11 @@ static int batch(struct churn *c, uint64_t *t_free, uint64_t *t_alloc)
 	for (j = 0; j < BATCH && !ret; j++)
 		ret = free_one(c, &c->victim[j]);
 	t1 = bench_now_ns();
-	for (j = 0; j < BATCH && !ret; j++)
-		ret = alloc_one(c, &c->fresh[j], c->align[j]);
+	for (got = 0; got < BATCH && !ret; got += !ret)
+		ret = alloc_one(c, &c->fresh[got], c->align[got]);
 	t2 = bench_now_ns();
-	for (j = 0; j < BATCH && !ret; j++)
+	/* What was allocated is live, even after a failure: teardown frees it. */
+	for (j = 0; j < got; j++)
 		c->live[c->n++] = c->fresh[j];
 	*t_free = t1 - t0;
 	*t_alloc = t2 - t1;
