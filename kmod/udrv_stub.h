@@ -154,6 +154,24 @@ static inline void udrv_stub_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX in 6.8 (and later removed);
+ * Kbuild defines UDRV_STUB_HAVE_PCI_IRQ_INTX when the headers have it.
+ */
+#ifndef UDRV_STUB_HAVE_PCI_IRQ_INTX
+#define PCI_IRQ_INTX	PCI_IRQ_LEGACY
+#endif
+
+/*
+ * MODULE_IMPORT_NS() takes a string literal since 6.13 and a bare
+ * identifier before (Kbuild: UDRV_STUB_HAVE_NS_STRING).
+ */
+#ifdef UDRV_STUB_HAVE_NS_STRING
+#define UDRV_STUB_NS_DMA_BUF	"DMA_BUF"
+#else
+#define UDRV_STUB_NS_DMA_BUF	DMA_BUF
+#endif
+
 static inline struct udrv_stub_dev *to_udrv_stub_dev(struct uio_info *info)
 {
 	return container_of(info, struct udrv_stub_dev, info);

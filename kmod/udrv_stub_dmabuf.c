@@ -116,7 +116,7 @@
 #include "uapi/udrv_stub.h"
 
 /* dma_buf_export() and friends are exported in the DMA_BUF namespace. */
-MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(UDRV_STUB_NS_DMA_BUF);
 
 #define UDRV_STUB_MAX_BUFFER_MB_LIMIT	65536
 

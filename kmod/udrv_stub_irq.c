@@ -255,7 +255,7 @@ static int udrv_stub_try_intx(struct udrv_stub_dev *sdev)
 	}
 
 	/* Also clears Interrupt Disable, in case a previous user left it set. */
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_LEGACY);
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
 	if (ret < 0)
 		return ret;
 	sdev->irq_kind = UDRV_STUB_IRQ_INTX;
