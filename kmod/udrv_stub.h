@@ -8,7 +8,8 @@
  * vm_operations keep using the struct until munmap().  Every DMA buffer
  * (a dma-buf handed out through the control device /dev/udrv/<address>)
  * and every open file of that control device hold a reference the same
- * way, so the struct and the pci_dev stay until the last of them is gone.
+ * way, so the struct and the pci_dev stay until the last of them is gone;
+ * so does a queued drain (udrv_stub_dma_quiesce()).
  */
 #ifndef UDRV_STUB_H
 #define UDRV_STUB_H
@@ -23,6 +24,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uio_driver.h>
+#include <linux/workqueue.h>
 
 #define UDRV_STUB_NAME		"udrv_stub"
 #define UDRV_STUB_VERSION	"0.1.0"
@@ -72,22 +74,24 @@ struct udrv_stub_map {
 /**
  * struct udrv_stub_dev - per-device state
  * @ref: lifetime; probe holds one reference, every live VMA holds one
- * @node: entry in the list of all live states (udrv_stub_main.c)
  * @pdev: the PCI function (reference held until @ref drops to zero)
- * @dev_deleted: the pci_dev was deleted (hot-removed); its DMA API state
- *               may be gone.  Guarded by the lock of
- *               udrv_stub_lock_present()
  * @info: what the UIO core knows about the device
  * @bar_mask: BARs requested with pci_request_selected_regions()
  * @dma_bits: DMA address width that dma_set_mask_and_coherent() accepted
  * @maps: memory BARs, in BAR order; maps[i] is info.mem[i]
  * @nr_maps: number of valid entries in @maps
  * @port_names: "BAR<n>" names for the info.port entries
- * @lock: serialises the mmap/fault paths against revocation and guards
- *        @revoked, @files and @open_count
+ * @lock: serialises the mmap/fault paths against revocation, and every
+ *        change of bus mastering; guards @revoked, @files, @open_count,
+ *        @ctl_open_count, @quiesce_gen and @drain_gen
  * @revoked: set once by remove(); the BARs may no longer be mapped
  * @files: address_spaces (one per device node inode) that have our VMAs
  * @open_count: number of open file descriptions of /dev/uioN
+ * @ctl_open_count: number of open file descriptions of the control device
+ * @quiesce_gen: bumped whenever bus mastering is turned on or a quiesce
+ *               starts; a drain only counts if it did not change
+ * @drain_gen: @quiesce_gen when the queued drain started
+ * @drain: the background drain of udrv_stub_dma_quiesce()
  * @nr_mappings: live VMAs mapping one of our BARs (sysfs "mappings")
  * @irq_kind: interrupt mode chosen at probe
  * @irq_lock: protects @irq_masked against the hard interrupt handler
@@ -96,19 +100,26 @@ struct udrv_stub_map {
  * @ctl_name: its name in /sys/class/misc ("udrv-<address>")
  * @ctl_nodename: its node below /dev ("udrv/<address>")
  * @ctl_registered: @ctl is registered (between probe and remove)
- * @dma_lock: serialises allocations, DMA mask changes and remove() against
- *            each other; guards @dma_gone, @buffers and @nr_buffers
+ * @dma_lock: serialises allocations, frees, DMA mask changes and remove()
+ *            against each other; guards @dma_gone, @dma_quiet, @buffers,
+ *            @nr_buffers, @quarantine, @nr_quarantined and @pinned
  * @dma_gone: set once by remove(): no new buffers, ioctls fail with ENODEV
+ * @dma_quiet: bus mastering has been off since the device was last
+ *             quiesced (reset or drained): nothing it had pending can
+ *             reach memory any more.  Written under @lock and @dma_lock
  * @buffers: live DMA buffers (struct udrv_stub_buf, udrv_stub_dmabuf.c)
  * @nr_buffers: number of entries on @buffers (sysfs "dma_buffers")
+ * @quarantine: buffers released while the device was not quiet: memory
+ *              and bus address kept until it is
+ * @nr_quarantined: entries on @quarantine (sysfs "dma_quarantined")
+ * @pinned: bytes of DMA memory held, live and quarantined (sysfs
+ *          "dma_pinned_kb"; capped by the max_pinned_mb parameter)
  * @old_max_seg: the device's max DMA segment size before probe, restored
  *               at remove
  */
 struct udrv_stub_dev {
 	struct kref ref;
-	struct list_head node;
 	struct pci_dev *pdev;
-	u8 dev_deleted;
 	struct uio_info info;
 	int bar_mask;
 	unsigned int dma_bits;
@@ -121,6 +132,10 @@ struct udrv_stub_dev {
 	u8 revoked;
 	struct list_head files;
 	unsigned int open_count;
+	unsigned int ctl_open_count;
+	unsigned long quiesce_gen;
+	unsigned long drain_gen;
+	struct delayed_work drain;
 	atomic_t nr_mappings;
 
 	enum udrv_stub_irq_kind irq_kind;
@@ -133,8 +148,12 @@ struct udrv_stub_dev {
 	u8 ctl_registered;
 	struct mutex dma_lock;	/* see the kernel-doc above */
 	u8 dma_gone;
+	u8 dma_quiet;
 	struct list_head buffers;
 	unsigned int nr_buffers;
+	struct list_head quarantine;
+	unsigned int nr_quarantined;
+	u64 pinned;
 	unsigned int old_max_seg;
 };
 
@@ -177,11 +196,25 @@ static inline struct udrv_stub_dev *to_udrv_stub_dev(struct uio_info *info)
 	return container_of(info, struct udrv_stub_dev, info);
 }
 
+/**
+ * enum udrv_stub_drain - how udrv_stub_dma_quiesce() waits for a device
+ *                        that cannot be reset
+ * @UDRV_STUB_DRAIN_ASYNC: in a delayed work (last close)
+ * @UDRV_STUB_DRAIN_SYNC: sleep, interruptibly (QUIESCE ioctl)
+ * @UDRV_STUB_DRAIN_REMOVE: sleep; the device lock is held (remove)
+ */
+enum udrv_stub_drain {
+	UDRV_STUB_DRAIN_ASYNC,
+	UDRV_STUB_DRAIN_SYNC,
+	UDRV_STUB_DRAIN_REMOVE,
+};
+
 /* udrv_stub_main.c */
 void udrv_stub_get(struct udrv_stub_dev *sdev);
 void udrv_stub_put(struct udrv_stub_dev *sdev);
-bool udrv_stub_lock_present(struct udrv_stub_dev *sdev);
-void udrv_stub_unlock_present(void);
+void udrv_stub_master_on(struct udrv_stub_dev *sdev);
+int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
+			  enum udrv_stub_drain mode, u32 *how);
 
 /* udrv_stub_mmap.c */
 int udrv_stub_bars_init(struct udrv_stub_dev *sdev);
@@ -206,7 +239,8 @@ struct udrv_stub_segment;
 /**
  * enum udrv_stub_buf_kind - the two kinds of DMA buffer
  * @UDRV_STUB_BUF_COHERENT: dma_alloc_coherent(), one bus-contiguous range
- * @UDRV_STUB_BUF_STREAMING: single pages, mapped with dma_map_sgtable()
+ * @UDRV_STUB_BUF_STREAMING: dma_alloc_noncontiguous(): not coherent, synced
+ *                           with DMA_BUF_IOCTL_SYNC
  */
 enum udrv_stub_buf_kind {
 	UDRV_STUB_BUF_COHERENT,
@@ -217,8 +251,10 @@ struct dma_buf *udrv_stub_buf_create(struct udrv_stub_dev *sdev,
 				     enum udrv_stub_buf_kind kind, size_t size,
 				     u64 *dma_addr, u32 *nr_segments);
 int udrv_stub_buf_segments(struct udrv_stub_dev *sdev, struct dma_buf *dmabuf,
-			   bool importer, struct udrv_stub_segment __user *useg,
+			   bool importer, struct udrv_stub_segment *seg,
 			   u32 *nr);
+bool udrv_stub_dma_quiet(struct udrv_stub_dev *sdev);
+unsigned int udrv_stub_free_quarantine(struct udrv_stub_dev *sdev);
 void udrv_stub_bufs_revoke(struct udrv_stub_dev *sdev);
 u64 udrv_stub_max_buffer_size(void);
 

@@ -23,6 +23,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "udrv_stub.h"
@@ -151,11 +152,18 @@ static long udrv_stub_alloc(struct udrv_stub_dev *sdev,
 	return 0;
 }
 
+/*
+ * The segments are gathered into a kernel array under dma_lock and copied
+ * to user space after it is dropped: a slow or faulting user page must not
+ * stall remove() and every buffer release behind the lock.
+ */
 static long udrv_stub_get_segments(struct udrv_stub_dev *sdev,
 				   void __user *uarg)
 {
 	struct udrv_stub_get_segments arg;
+	struct udrv_stub_segment *seg;
 	struct dma_buf *dmabuf;
+	u32 room;
 	int ret;
 
 	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
@@ -168,17 +176,62 @@ static long udrv_stub_get_segments(struct udrv_stub_dev *sdev,
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 
+	/* A buffer has at most one segment per page. */
+	room = min_t(u64, arg.nr_segments, dmabuf->size >> PAGE_SHIFT);
+	seg = kvcalloc(max_t(u32, room, 1), sizeof(*seg), GFP_KERNEL);
+	if (!seg) {
+		dma_buf_put(dmabuf);
+		return -ENOMEM;
+	}
+
 	mutex_lock(&sdev->dma_lock);
 	if (sdev->dma_gone)
 		ret = -ENODEV;
 	else
 		ret = udrv_stub_buf_segments(sdev, dmabuf,
 					     arg.flags & UDRV_STUB_SEGMENTS_IMPORTER,
-					     u64_to_user_ptr(arg.segments),
-					     &arg.nr_segments);
+					     seg, &room);
 	mutex_unlock(&sdev->dma_lock);
 	/* After the unlock: if the fd was closed meanwhile, this frees it. */
 	dma_buf_put(dmabuf);
+
+	if (!ret) {
+		u32 n = min(room, arg.nr_segments);
+
+		if (n && copy_to_user(u64_to_user_ptr(arg.segments), seg,
+				      n * sizeof(*seg)))
+			ret = -EFAULT;
+		arg.nr_segments = room;
+	}
+	kvfree(seg);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long udrv_stub_quiesce(struct udrv_stub_dev *sdev, void __user *uarg)
+{
+	struct udrv_stub_quiesce arg;
+	unsigned int before;
+	int ret;
+
+	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return -EINVAL;
+
+	mutex_lock(&sdev->lock);
+	if (sdev->revoked) {
+		mutex_unlock(&sdev->lock);
+		return -ENODEV;
+	}
+	before = READ_ONCE(sdev->nr_quarantined);
+	ret = udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_SYNC, &arg.how);
+	arg.freed = before - READ_ONCE(sdev->nr_quarantined);
+	if (sdev->open_count)
+		udrv_stub_master_on(sdev);
+	mutex_unlock(&sdev->lock);
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
@@ -201,6 +254,8 @@ static long udrv_stub_ctl_ioctl(struct file *file, unsigned int cmd,
 		return udrv_stub_alloc(sdev, UDRV_STUB_BUF_STREAMING, uarg);
 	case UDRV_STUB_GET_SEGMENTS:
 		return udrv_stub_get_segments(sdev, uarg);
+	case UDRV_STUB_QUIESCE:
+		return udrv_stub_quiesce(sdev, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -218,13 +273,27 @@ static int udrv_stub_ctl_open(struct inode *inode, struct file *file)
 						  ctl);
 
 	udrv_stub_get(sdev);
+	mutex_lock(&sdev->lock);
+	sdev->ctl_open_count++;
+	mutex_unlock(&sdev->lock);
 	file->private_data = sdev;
 	return stream_open(inode, file);
 }
 
+/*
+ * The last user of the device's DMA may be a control file alone (buffers
+ * allocated with /dev/uioN closed, bus mastering set through config
+ * space): quiesce then too.
+ */
 static int udrv_stub_ctl_release(struct inode *inode, struct file *file)
 {
-	udrv_stub_put(file->private_data);
+	struct udrv_stub_dev *sdev = file->private_data;
+
+	mutex_lock(&sdev->lock);
+	if (--sdev->ctl_open_count == 0 && !sdev->open_count && !sdev->revoked)
+		udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_ASYNC, NULL);
+	mutex_unlock(&sdev->lock);
+	udrv_stub_put(sdev);
 	return 0;
 }
 
@@ -274,9 +343,9 @@ int udrv_stub_ctl_init(struct udrv_stub_dev *sdev)
  * udrv_stub_ctl_fini() - remove /dev/udrv/<address>, end DMA buffer service
  * @sdev: device state; bus mastering is already off
  *
- * Open files stay valid but their ioctls fail with ENODEV from now on;
- * the device's view of the streaming buffers is unmapped.  Buffers
- * themselves live on until their last user lets go.
+ * Open files stay valid but their ioctls fail with ENODEV from now on, and
+ * no buffer is allocated any more; remove() then takes the existing ones
+ * away (udrv_stub_bufs_revoke()).
  */
 void udrv_stub_ctl_fini(struct udrv_stub_dev *sdev)
 {
@@ -287,6 +356,5 @@ void udrv_stub_ctl_fini(struct udrv_stub_dev *sdev)
 
 	mutex_lock(&sdev->dma_lock);
 	sdev->dma_gone = 1;
-	udrv_stub_bufs_revoke(sdev);
 	mutex_unlock(&sdev->dma_lock);
 }

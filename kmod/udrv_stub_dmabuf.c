@@ -6,111 +6,87 @@
  * address to program into the device, and a CPU mapping of the same
  * memory.  The control device (udrv_stub_ctl.c) allocates it in one of the
  * two ways the DMA API offers and wraps it in a dma-buf, so that user space
- * gets a file descriptor: mmap() gives the CPU mapping, close() and
- * munmap() the lifetime, DMA_BUF_IOCTL_SYNC the cache maintenance, and the
- * same fd can be given to any other driver that imports dma-bufs.
+ * gets a file descriptor: mmap() gives the CPU mapping, DMA_BUF_IOCTL_SYNC
+ * the cache maintenance, and the same fd can be given to another driver
+ * that imports dma-bufs.
  *
- * COHERENT buffers: dma_alloc_coherent()
+ * COHERENT buffers: dma_alloc_coherent() + dma_mmap_coherent()
  *   One allocation that is contiguous for the device (physically without an
  *   IOMMU, in IOVA space with one) and that CPU and device see without any
- *   cache maintenance.  The DMA API owns this memory: it may be remapped
- *   uncached on architectures without coherent DMA, it may come from a
- *   per-device pool or CMA, and behind an IOMMU it is a set of scattered
- *   pages stitched together with vmap().  So the driver must not pick the
- *   pages apart itself: user space gets the memory through
- *   dma_mmap_coherent(), which knows how the allocation was made and sets
- *   up the whole mapping at mmap() time (remap_pfn_range() of the chapter's
- *   "remap" path for contiguous memory, vm_map_pages() for the IOMMU's
- *   page array) with the page protection the allocation needs.
+ *   cache maintenance.  The DMA API owns this memory (it may be remapped
+ *   uncached, come from CMA or a per-device pool, or be scattered pages
+ *   joined by vmap() behind an IOMMU), so user space gets it through
+ *   dma_mmap_coherent(), which knows how the allocation was made.  Without
+ *   an IOMMU that is the chapter's remap_pfn_range() of a physically
+ *   contiguous block, with the page protection the allocation needs.
  *
- * STREAMING buffers: alloc_page() + dma_map_sgtable()
- *   Ordinary pages of RAM, allocated one by one, listed in an sg_table and
- *   mapped for the device with dma_map_sgtable(DMA_BIDIRECTIONAL).  Behind
- *   an IOMMU the mapping is one IOVA range (the IOMMU merges the pages into
- *   one segment); without one it is as many segments as there are runs of
- *   physically adjacent pages.  The CPU caches are not kept coherent for
- *   us, so user space brackets its accesses with DMA_BUF_IOCTL_SYNC, which
- *   ends up in begin_cpu_access/end_cpu_access below and so in
- *   dma_sync_sgtable_for_cpu()/_for_device().
- *   These are normal, refcounted struct pages that belong to us, so they
- *   are mapped the chapter's "nopage" way: the mmap() handler installs
- *   nothing, and the .fault handler returns the page for the faulting
- *   address in vmf->page with a reference taken (get_page()).  The core mm
- *   then inserts the PTE, accounts the page in the rmap and drops the
- *   reference on munmap(); get_user_pages() works on the mapping, so the
- *   buffer can even be the target of O_DIRECT I/O.  vm_insert_page() is
- *   the tool for inserting such pages from mmap() itself and
- *   vmf_insert_pfn() (used for the BARs, udrv_stub_mmap.c) for memory
- *   without struct pages; neither is right for a fault handler on RAM.
+ * STREAMING buffers: dma_alloc_noncontiguous() + dma_mmap_noncontiguous()
+ *   Memory the device reaches (the DMA core picks the pages: any page
+ *   behind an IOMMU, which maps them at one IOVA range; a physically
+ *   contiguous block below the DMA mask without one), mapped for the
+ *   device but not kept coherent: user space brackets its accesses with
+ *   DMA_BUF_IOCTL_SYNC, which ends up in begin_cpu_access/end_cpu_access
+ *   below and so in dma_sync_sgtable_for_cpu()/_for_device().  Nothing
+ *   here takes the pages apart or decides which are reachable: that is
+ *   the DMA core's business.
  *
- * Lifetime.  The dma-buf's file holds our buffer: each fd and each VMA
- * (vma->vm_file) is a reference, and ->release runs when the last is
- * gone, in whatever order, also when the process dies (exit closes its
- * fds and unmaps its VMAs like any close() and munmap()).  Each buffer
- * holds a reference on the per-device state and through it on the pci_dev
- * (udrv_stub_get()), and the dma-buf holds the module (exp_info.owner), so
- * neither the device structures nor the driver can go away under a
- * buffer.  What refcounting cannot do is stop the device: memory freed
- * while the device still targets it is the hazard of any DMA API user.
- * Bus mastering is on only while /dev/uioN is open, so once a dead
- * process's files are all closed its device cannot write anywhere, but
- * exit may release a buffer an instant before it closes /dev/uioN.  Like
- * uio_pci_generic, udrv_stub is not an isolation boundary; VFIO with an
- * IOMMU is.
+ * Lifetime: buffers live until the device is quiet, not until their fd.
+ *   Memory freed while the device may still write to it is the DMA hazard
+ *   of every driver, and a user-space driver that dies with a transfer in
+ *   flight cannot be trusted to have stopped its device: at exit the
+ *   kernel releases the dma-buf (last-opened file first) before the
+ *   /dev/uioN whose last close turns bus mastering off, another process
+ *   may hold /dev/uioN open, and a device may keep a transfer pending
+ *   while bus mastering is off and perform it once the next user turns
+ *   it back on.  So a buffer whose dma-buf is released while the device is
+ *   not known to be quiet is quarantined: its user mappings are gone, but
+ *   its memory and its bus address (IOVA) stay allocated, so whatever the
+ *   device still writes lands in memory nobody else uses.  The device is
+ *   quiet (sdev->dma_quiet) once bus mastering has been off since either
+ *   a successful function reset or a drain period (quiesce_ms) with no
+ *   buffer-less gap; udrv_stub_dma_quiesce() gets it there on the last
+ *   close of /dev/uioN (and of the control device), on the QUIESCE ioctl
+ *   and on remove, and then frees the quarantine.  Turning bus mastering
+ *   back on (the next open of /dev/uioN) makes the device unquiet again;
+ *   a drain still running then leaves the quarantine alone.
  *
- * Unbinding with buffers alive.  remove() turns bus mastering off first, so
- * the device can no longer reach the memory, then (udrv_stub_bufs_revoke())
- * unmaps the streaming buffers from the device while the driver is still
- * bound: their pages stay allocated and mapped in user space, only the
- * device's view is gone.  Coherent memory cannot be separated from its
- * DMA mapping, so dma_free_coherent() runs in ->release, possibly long
- * after remove().  That is safe because of what dma_free_coherent() needs
- * from the struct device and what unbinding leaves of it:
- *   - the struct device itself: we hold a reference on the pci_dev;
- *   - its DMA ops and, behind an IOMMU, the IOMMU group's default domain
- *     that holds the IOVA: an unbind only drops the group's "owner" count
- *     (pci_dma_cleanup()); the device stays attached to its default domain
- *     and keeps its dma_ops, and x86's arch_teardown_dma_ops() does nothing;
- *   - dev->dma_range_map (freed by the unbind): NULL on x86 PCI anyway.
- * So on x86, the target, freeing after unbind is correct, and the stale
- * IOVA mapping until then is harmless: bus mastering is off, the IOVA is
- * not handed out again, and the memory is still ours.
- * Deleting the pci_dev (hot-unplug, or .../remove in sysfs) is different:
- * behind an IOMMU the IOMMU driver then drops the device's DMA ops and
- * group, and dma_free_coherent() would take the IOVA for a physical
- * address and free someone else's pages.  udrv_stub_main.c notices the
- * deletion (BUS_NOTIFY_DEL_DEVICE, before the IOMMU lets go) and every
- * use of a coherent buffer's DMA API state (mmap, the importer's table,
- * the free) checks for it under the same lock: such a buffer is then
- * leaked, with a message, rather than freed wrongly; its existing user
- * mappings stay valid.  Without an IOMMU nothing is torn down and the
- * buffer is freed as usual.  One case is left, documented rather than
- * handled: an architecture whose arch_teardown_dma_ops() clears
- * dev->dma_ops on unbind (arm64 with an IOMMU).
+ * Unbinding.  remove() takes every buffer away from the device and from
+ *   user space before it returns: bus mastering off, a reset or a drain,
+ *   every user mapping zapped (a later access raises SIGBUS, a new mmap()
+ *   fails with ENODEV), the memory freed through the DMA API while the
+ *   driver is still bound.  So no DMA API call ever runs after unbind; a
+ *   dma-buf fd that outlives it is an empty shell whose release only frees
+ *   the bookkeeping.  The one exception: a streaming buffer another
+ *   driver has imported and mapped is left allocated (with a message),
+ *   because that driver's device may still use it.
  *
- * Importing.  Other drivers attach to the dma-buf and call
- * dma_buf_map_attachment(): ->attach builds an sg_table that describes the
- * memory for the importer (streaming: from our page array; coherent: with
- * dma_get_sgtable(), the DMA API's description of its own allocation), and
- * ->map_dma_buf maps that table for the importer's device with
- * dma_map_sgtable() (a second, independent mapping: behind an IOMMU the
- * importer gets its own IOVA).  The caveat of dma_get_sgtable(): the
- * importer's cacheable view of coherent memory is only right on
- * cache-coherent systems like x86; on others coherent memory should not be
- * shared this way.
+ *   User mappings are filled at mmap() time (dma_mmap_*() offer nothing
+ *   else), and the kernel links a new VMA into the file's i_mmap tree,
+ *   where the zap looks, only after ->mmap returned.  ->mmap therefore
+ *   remembers every mm it mapped a buffer into; remove() marks the buffer
+ *   dead (no further ->mmap succeeds) and then takes each such mm's
+ *   mmap_lock for reading once, which waits for any mmap() still between
+ *   our handler and the linking (it holds the lock for writing), before
+ *   zapping.
+ *
+ * Importing.  Other drivers attach to a STREAMING buffer's dma-buf and call
+ *   dma_buf_map_attachment(): ->attach describes its pages in a new
+ *   sg_table, cut into pieces no longer than the importer's
+ *   dma_get_max_seg_size() and dma_max_mapping_size() (the largest piece
+ *   swiotlb can bounce), and ->map_dma_buf maps that for the importer's
+ *   device with dma_map_sgtable().  COHERENT buffers cannot be described
+ *   as pages portably and are not importable (EOPNOTSUPP).
  */
 
 #include <linux/dma-buf.h>
-#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
 #include <linux/scatterlist.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "udrv_stub.h"
 #include "uapi/udrv_stub.h"
@@ -136,6 +112,12 @@ module_param_cb(max_buffer_mb, &max_buffer_mb_ops, &max_buffer_mb, 0644);
 MODULE_PARM_DESC(max_buffer_mb,
 		 "Largest DMA buffer one ioctl may allocate, in MiB, 1-65536 (default 64)");
 
+static unsigned int max_pinned_mb = 256;
+
+module_param_cb(max_pinned_mb, &max_buffer_mb_ops, &max_pinned_mb, 0644);
+MODULE_PARM_DESC(max_pinned_mb,
+		 "DMA memory one device may hold, live and quarantined buffers together, in MiB, 1-65536 (default 256)");
+
 /**
  * udrv_stub_max_buffer_size() - the max_buffer_mb limit in bytes
  *
@@ -150,7 +132,7 @@ u64 udrv_stub_max_buffer_size(void)
  * struct udrv_stub_attachment - one importer's view of a buffer
  * @node: entry in udrv_stub_buf.attachments
  * @dev: the importing device
- * @sgt: the buffer's memory, mapped for @dev while @mapped
+ * @sgt: the buffer's pages, mapped for @dev while @mapped
  * @dir: direction of the importer's mapping
  * @mapped: @sgt is mapped (between map_dma_buf and unmap_dma_buf)
  */
@@ -163,40 +145,50 @@ struct udrv_stub_attachment {
 };
 
 /**
+ * struct udrv_stub_mm - an address space a buffer was mapped into
+ * @node: entry in udrv_stub_buf.mms
+ * @mm: the mm (mmgrab()bed: the struct stays, not the address space)
+ */
+struct udrv_stub_mm {
+	struct list_head node;
+	struct mm_struct *mm;
+};
+
+/**
  * struct udrv_stub_buf - one DMA buffer, the private data of its dma-buf
  * @sdev: the device it was allocated for (reference held)
  * @dev: &sdev->pdev->dev
- * @node: entry in sdev->buffers, under sdev->dma_lock
+ * @node: entry in sdev->buffers (live) or sdev->quarantine, or empty once
+ *        remove() took the buffer away; under sdev->dma_lock
+ * @dmabuf: the dma-buf; NULL once released (quarantined buffers)
  * @kind: coherent or streaming
  * @size: size in bytes, a multiple of PAGE_SIZE
- * @translated: an IOMMU translates @dev's DMA (dma_get_merge_boundary())
  * @cpu_addr: coherent: kernel address from dma_alloc_coherent()
  * @dma_addr: coherent: bus address from dma_alloc_coherent()
- * @pages: streaming: the pages, in buffer order
- * @nr_pages: streaming: entries in @pages
- * @sgt: streaming: the pages, mapped for @dev while @mapped
- * @lock: guards @mapped and @attachments
- * @mapped: streaming: @sgt is mapped for @dev (until release, or until
- *          remove() took the device away)
+ * @sgt: streaming: from dma_alloc_noncontiguous(), mapped for @dev
+ * @has_memory: the memory is allocated (cleared when it is freed, under
+ *              sdev->dma_lock; no DMA API call on the buffer after that)
+ * @lock: guards @dead, @mms and @attachments
+ * @dead: remove() took the buffer: no new mmap, sync or attachment
+ * @mms: address spaces ->mmap mapped the buffer into
  * @attachments: importers (struct udrv_stub_attachment)
  */
 struct udrv_stub_buf {
 	struct udrv_stub_dev *sdev;
 	struct device *dev;
 	struct list_head node;
+	struct dma_buf *dmabuf;
 	enum udrv_stub_buf_kind kind;
 	size_t size;
-	bool translated;
 
 	void *cpu_addr;
 	dma_addr_t dma_addr;
-
-	struct page **pages;
-	unsigned long nr_pages;
-	struct sg_table sgt;
+	struct sg_table *sgt;
+	bool has_memory;
 
 	struct mutex lock;	/* see the kernel-doc above */
-	bool mapped;
+	bool dead;
+	struct list_head mms;
 	struct list_head attachments;
 };
 
@@ -204,251 +196,234 @@ static const struct dma_buf_ops udrv_stub_dmabuf_ops;
 
 /* ---- memory ----------------------------------------------------------- */
 
-static int udrv_stub_coherent_alloc(struct udrv_stub_buf *buf)
-{
-	/*
-	 * __GFP_NOWARN: a failure is the caller's ENOMEM, not a kernel
-	 * warning; __GFP_RETRY_MAYFAIL: fail rather than call the OOM
-	 * killer for a user-sized request.  The memory comes back zeroed.
-	 */
-	buf->cpu_addr = dma_alloc_coherent(buf->dev, buf->size, &buf->dma_addr,
-					   GFP_KERNEL | __GFP_NOWARN |
-					   __GFP_RETRY_MAYFAIL);
-	return buf->cpu_addr ? 0 : -ENOMEM;
-}
-
 /*
- * Without an IOMMU (dma-direct) the device sees physical addresses, so a
- * streaming page must lie below the DMA mask, or dma_map_sgtable() would
- * bounce it through swiotlb or, with no swiotlb, warn and fail.  This is
- * dma-direct's own test (dma_capable() of <linux/dma-direct.h>).
+ * __GFP_NOWARN: a failure is the caller's ENOMEM, not a kernel warning;
+ * __GFP_RETRY_MAYFAIL: fail rather than call the OOM killer for a
+ * user-sized request; __GFP_ACCOUNT: the memory is charged to the
+ * caller's memory cgroup.
  */
-static bool udrv_stub_page_reachable(struct device *dev, struct page *page)
-{
-	return dma_capable(dev, phys_to_dma(dev, page_to_phys(page)), PAGE_SIZE,
-			   true);
-}
+#define UDRV_STUB_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | \
+			 __GFP_ACCOUNT)
 
-/* The next zone down, as dma-direct falls back; false at the bottom. */
-static bool udrv_stub_lower_zone(gfp_t *zone)
-{
-	if (IS_ENABLED(CONFIG_ZONE_DMA32) && !(*zone & (GFP_DMA32 | GFP_DMA))) {
-		*zone = GFP_DMA32;
-		return true;
-	}
-	if (IS_ENABLED(CONFIG_ZONE_DMA) && !(*zone & GFP_DMA)) {
-		*zone = GFP_DMA;
-		return true;
-	}
-	return false;
-}
-
-static void udrv_stub_put_pages(struct udrv_stub_buf *buf)
-{
-	unsigned long i;
-
-	for (i = 0; i < buf->nr_pages && buf->pages[i]; i++)
-		put_page(buf->pages[i]);
-	kvfree(buf->pages);
-	buf->pages = NULL;
-}
-
-static int udrv_stub_streaming_alloc(struct udrv_stub_buf *buf)
-{
-	struct device *dev = buf->dev;
-	/* Behind an IOMMU the IOVAs are below the mask: any page will do. */
-	bool translated = buf->translated;
-	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
-	gfp_t gfp = GFP_USER | __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
-	gfp_t zone = 0;
-	unsigned long i = 0;
-	int ret;
-
-	buf->nr_pages = buf->size >> PAGE_SHIFT;
-	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
-	if (!buf->pages)
-		return -ENOMEM;
-
-	/* Start in the zone the mask falls into (dma-direct does the same). */
-	if (!translated && limit <= DMA_BIT_MASK(32))
-		udrv_stub_lower_zone(&zone);
-
-	while (i < buf->nr_pages) {
-		struct page *page;
-
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto err_pages;
-		}
-		page = alloc_page(gfp | zone);
-		if (!page) {
-			ret = -ENOMEM;
-			goto err_pages;
-		}
-		if (translated || udrv_stub_page_reachable(dev, page)) {
-			buf->pages[i++] = page;
-			continue;
-		}
-		/* Out of the device's reach: retry, and stay, one zone down. */
-		__free_page(page);
-		if (!udrv_stub_lower_zone(&zone)) {
-			ret = -ENOMEM;
-			goto err_pages;
-		}
-	}
-
-	/* Adjacent pages share an entry, up to the device's segment size. */
-	ret = sg_alloc_table_from_pages_segment(&buf->sgt, buf->pages,
-						buf->nr_pages, 0, buf->size,
-						dma_get_max_seg_size(dev),
-						GFP_KERNEL);
-	if (ret)
-		goto err_pages;
-
-	/* Also writes the zeroes back from the CPU caches where needed. */
-	ret = dma_map_sgtable(dev, &buf->sgt, DMA_BIDIRECTIONAL, 0);
-	if (ret)
-		goto err_sgt;
-	buf->mapped = true;
-	return 0;
-
-err_sgt:
-	sg_free_table(&buf->sgt);
-err_pages:
-	udrv_stub_put_pages(buf);
-	return ret;
-}
-
-/*
- * Coherent memory is mapped, described and freed by the DMA API state it
- * was allocated with.  Returns with the presence lock held (release with
- * udrv_stub_unlock_present()): true if that state is still there, false
- * if the pci_dev was deleted behind an IOMMU (see "Unbinding" at the top).
- */
-static bool udrv_stub_coherent_lock(struct udrv_stub_buf *buf)
-{
-	return udrv_stub_lock_present(buf->sdev) || !buf->translated;
-}
-
-static void udrv_stub_buf_free(struct udrv_stub_buf *buf)
+static int udrv_stub_buf_alloc_memory(struct udrv_stub_buf *buf)
 {
 	if (buf->kind == UDRV_STUB_BUF_COHERENT) {
-		/* After an unbind too: see "Unbinding" at the top. */
-		if (udrv_stub_coherent_lock(buf))
-			dma_free_coherent(buf->dev, buf->size, buf->cpu_addr,
-					  buf->dma_addr);
-		else
-			dev_warn(buf->dev,
-				 "device deleted behind an IOMMU: leaking %zu bytes of coherent DMA memory\n",
-				 buf->size);
-		udrv_stub_unlock_present();
+		/* Comes back zeroed. */
+		buf->cpu_addr = dma_alloc_coherent(buf->dev, buf->size,
+						   &buf->dma_addr, UDRV_STUB_GFP);
+		if (!buf->cpu_addr)
+			return -ENOMEM;
 	} else {
-		if (buf->mapped)
-			dma_unmap_sgtable(buf->dev, &buf->sgt,
-					  DMA_BIDIRECTIONAL, 0);
-		sg_free_table(&buf->sgt);
-		udrv_stub_put_pages(buf);
+		buf->sgt = dma_alloc_noncontiguous(buf->dev, buf->size,
+						   DMA_BIDIRECTIONAL,
+						   UDRV_STUB_GFP | __GFP_ZERO, 0);
+		if (!buf->sgt)
+			return -ENOMEM;
+		/* The zeroes reach the device before it sees the buffer. */
+		dma_sync_sgtable_for_device(buf->dev, buf->sgt,
+					    DMA_BIDIRECTIONAL);
+	}
+	buf->has_memory = true;
+	return 0;
+}
+
+/* Caller holds sdev->dma_lock; the device is quiet or being removed. */
+static void udrv_stub_buf_free_memory(struct udrv_stub_buf *buf)
+{
+	lockdep_assert_held(&buf->sdev->dma_lock);
+
+	if (!buf->has_memory)
+		return;
+	if (buf->kind == UDRV_STUB_BUF_COHERENT)
+		dma_free_coherent(buf->dev, buf->size, buf->cpu_addr,
+				  buf->dma_addr);
+	else
+		dma_free_noncontiguous(buf->dev, buf->size, buf->sgt,
+				       DMA_BIDIRECTIONAL);
+	buf->has_memory = false;
+	buf->sdev->pinned -= buf->size;
+}
+
+/* The bookkeeping only; the memory is gone already. */
+static void udrv_stub_buf_destroy(struct udrv_stub_buf *buf)
+{
+	struct udrv_stub_dev *sdev = buf->sdev;
+	struct udrv_stub_mm *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &buf->mms, node) {
+		mmdrop(m->mm);
+		kfree(m);
 	}
 	mutex_destroy(&buf->lock);
 	kfree(buf);
+	udrv_stub_put(sdev);	/* may free sdev and drop the pci_dev */
 }
 
 /* ---- mmap ------------------------------------------------------------- */
 
 /*
- * The "nopage" path: hand the core mm the page, with a reference for the
- * PTE it is about to install.  vmf->pgoff counts pages from the start of
- * the buffer (vm_pgoff is the mmap() offset), whatever part was mapped.
+ * dma_mmap_*() fill the page tables at mmap() time, so a fault only
+ * happens after remove() zapped them: the memory is gone, SIGBUS.
+ * Having a .fault also keeps the core mm from treating the VMA as
+ * anonymous memory.
  */
-static vm_fault_t udrv_stub_streaming_fault(struct vm_fault *vmf)
+static vm_fault_t udrv_stub_revoked_fault(struct vm_fault *vmf)
 {
-	struct udrv_stub_buf *buf = vmf->vma->vm_private_data;
-
-	if (vmf->pgoff >= buf->nr_pages)
-		return VM_FAULT_SIGBUS;	/* cannot happen: checked at mmap */
-	vmf->page = buf->pages[vmf->pgoff];
-	get_page(vmf->page);
-	return 0;
+	return VM_FAULT_SIGBUS;
 }
 
-static const struct vm_operations_struct udrv_stub_streaming_vm_ops = {
-	.fault = udrv_stub_streaming_fault,
+static const struct vm_operations_struct udrv_stub_buf_vm_ops = {
+	.fault = udrv_stub_revoked_fault,
 };
+
+/* Remember current->mm for remove() (see "Unbinding" at the top). */
+static int udrv_stub_track_mm(struct udrv_stub_buf *buf)
+{
+	struct udrv_stub_mm *m;
+
+	list_for_each_entry(m, &buf->mms, node)
+		if (m->mm == current->mm)
+			return 0;
+	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	mmgrab(current->mm);
+	m->mm = current->mm;
+	list_add(&m->node, &buf->mms);
+	return 0;
+}
 
 /*
  * The dma-buf core has checked that [vm_pgoff, vm_pgoff + length) lies
  * inside the buffer and holds a reference on the dma-buf file for as long
- * as the VMA exists (vma->vm_file), so no further refcounting is needed.
+ * as the VMA exists (vma->vm_file).
  */
 static int udrv_stub_dmabuf_mmap(struct dma_buf *dmabuf,
 				 struct vm_area_struct *vma)
 {
 	struct udrv_stub_buf *buf = dmabuf->priv;
+	int ret;
 
 	/* A private copy-on-write copy of a DMA buffer makes no sense. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
 	/* The size is fixed: no mremap() growth past what was checked. */
-	udrv_stub_vm_flags_set(vma, VM_DONTEXPAND);
+	udrv_stub_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &udrv_stub_buf_vm_ops;
 
-	if (buf->kind == UDRV_STUB_BUF_COHERENT) {
-		int ret = -ENODEV;
-
-		if (udrv_stub_coherent_lock(buf))
-			ret = dma_mmap_coherent(buf->dev, vma, buf->cpu_addr,
-						buf->dma_addr, buf->size);
-		udrv_stub_unlock_present();
-		return ret;
+	mutex_lock(&buf->lock);
+	if (buf->dead) {
+		ret = -ENODEV;	/* device unbound: the memory is gone */
+		goto out;
 	}
-
-	vma->vm_ops = &udrv_stub_streaming_vm_ops;
-	vma->vm_private_data = buf;
-	return 0;
+	ret = udrv_stub_track_mm(buf);
+	if (ret)
+		goto out;
+	if (buf->kind == UDRV_STUB_BUF_COHERENT)
+		ret = dma_mmap_coherent(buf->dev, vma, buf->cpu_addr,
+					buf->dma_addr, buf->size);
+	else
+		ret = dma_mmap_noncontiguous(buf->dev, vma, buf->size,
+					     buf->sgt);
+out:
+	mutex_unlock(&buf->lock);
+	return ret;
 }
 
 /* ---- CPU access (DMA_BUF_IOCTL_SYNC) ---------------------------------- */
 
 /*
- * Our own mapping was made DMA_BIDIRECTIONAL, and the DMA API wants syncs
- * in the direction of the mapping, so @dir only says what user space is
- * about to do.  Coherent memory needs no sync of its own; importers'
- * mappings of either kind are synced in their own direction.
+ * Our own mapping is DMA_BIDIRECTIONAL, and the DMA API wants syncs in the
+ * direction of the mapping, so @dir only says what user space is about to
+ * do.  Coherent memory needs no sync of its own; importers' mappings are
+ * synced in their own direction (that is where swiotlb copies).  After
+ * remove() there is nothing left to sync: ENODEV.
  */
-static int udrv_stub_begin_cpu_access(struct dma_buf *dmabuf,
-				      enum dma_data_direction dir)
+static int udrv_stub_cpu_access(struct dma_buf *dmabuf, bool for_cpu)
 {
 	struct udrv_stub_buf *buf = dmabuf->priv;
 	struct udrv_stub_attachment *a;
+	int ret = 0;
 
 	mutex_lock(&buf->lock);
-	if (buf->mapped)
-		dma_sync_sgtable_for_cpu(buf->dev, &buf->sgt, DMA_BIDIRECTIONAL);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
+	if (buf->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (buf->kind == UDRV_STUB_BUF_STREAMING) {
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(buf->dev, buf->sgt,
+						 DMA_BIDIRECTIONAL);
+		else
+			dma_sync_sgtable_for_device(buf->dev, buf->sgt,
+						    DMA_BIDIRECTIONAL);
+	}
+	list_for_each_entry(a, &buf->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (for_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
+	}
+out:
 	mutex_unlock(&buf->lock);
-	return 0;
+	return ret;
+}
+
+static int udrv_stub_begin_cpu_access(struct dma_buf *dmabuf,
+				      enum dma_data_direction dir)
+{
+	return udrv_stub_cpu_access(dmabuf, true);
 }
 
 static int udrv_stub_end_cpu_access(struct dma_buf *dmabuf,
 				    enum dma_data_direction dir)
 {
-	struct udrv_stub_buf *buf = dmabuf->priv;
-	struct udrv_stub_attachment *a;
-
-	mutex_lock(&buf->lock);
-	if (buf->mapped)
-		dma_sync_sgtable_for_device(buf->dev, &buf->sgt,
-					    DMA_BIDIRECTIONAL);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
-	mutex_unlock(&buf->lock);
-	return 0;
+	return udrv_stub_cpu_access(dmabuf, false);
 }
 
 /* ---- importers -------------------------------------------------------- */
+
+/* The largest piece @dev can map at once: its segment and bounce limits. */
+static size_t udrv_stub_piece_limit(struct device *dev)
+{
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	return max_t(size_t, round_down(max, PAGE_SIZE), PAGE_SIZE);
+}
+
+/* Describe @src's pages in @dst, in pieces of at most @max bytes. */
+static int udrv_stub_split_table(struct sg_table *dst, struct sg_table *src,
+				 size_t max)
+{
+	struct scatterlist *s, *d;
+	unsigned int i, n = 0;
+	int ret;
+
+	for_each_sgtable_sg(src, s, i)
+		n += DIV_ROUND_UP(s->length, max);
+	ret = sg_alloc_table(dst, n, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	d = dst->sgl;
+	for_each_sgtable_sg(src, s, i) {
+		unsigned int off;
+
+		for (off = 0; off < s->length; off += max) {
+			unsigned int len = min_t(size_t, max, s->length - off);
+
+			sg_set_page(d, nth_page(sg_page(s), (s->offset + off) >>
+						PAGE_SHIFT),
+				    len, (s->offset + off) & ~PAGE_MASK);
+			d = sg_next(d);
+		}
+	}
+	return 0;
+}
 
 static int udrv_stub_dmabuf_attach(struct dma_buf *dmabuf,
 				   struct dma_buf_attachment *attach)
@@ -457,33 +432,29 @@ static int udrv_stub_dmabuf_attach(struct dma_buf *dmabuf,
 	struct udrv_stub_attachment *a;
 	int ret;
 
+	if (buf->kind == UDRV_STUB_BUF_COHERENT)
+		return -EOPNOTSUPP;
+
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
+	a->dev = attach->dev;
 
-	if (buf->kind == UDRV_STUB_BUF_COHERENT) {
+	mutex_lock(&buf->lock);
+	if (buf->dead) {
 		ret = -ENODEV;
-		if (udrv_stub_coherent_lock(buf))
-			ret = dma_get_sgtable(buf->dev, &a->sgt, buf->cpu_addr,
-					      buf->dma_addr, buf->size);
-		udrv_stub_unlock_present();
 	} else {
-		ret = sg_alloc_table_from_pages_segment(&a->sgt, buf->pages,
-							buf->nr_pages, 0,
-							buf->size,
-							dma_get_max_seg_size(attach->dev),
-							GFP_KERNEL);
+		ret = udrv_stub_split_table(&a->sgt, buf->sgt,
+					    udrv_stub_piece_limit(a->dev));
+		if (!ret)
+			list_add(&a->node, &buf->attachments);
 	}
+	mutex_unlock(&buf->lock);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
-
-	a->dev = attach->dev;
 	attach->priv = a;
-	mutex_lock(&buf->lock);
-	list_add(&a->node, &buf->attachments);
-	mutex_unlock(&buf->lock);
 	return 0;
 }
 
@@ -500,25 +471,6 @@ static void udrv_stub_dmabuf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-/*
- * An importer without an IOMMU must reach every page itself: refuse the
- * mapping rather than let dma-direct warn (or bounce, which would break
- * the zero-copy promise of a shared buffer).
- */
-static bool udrv_stub_importer_reaches(struct device *dev, struct sg_table *sgt)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	if (dma_get_merge_boundary(dev))
-		return true;
-	for_each_sgtable_sg(sgt, sg, i)
-		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)), sg->length,
-				 true))
-			return false;
-	return true;
-}
-
 static struct sg_table *udrv_stub_map_dma_buf(struct dma_buf_attachment *attach,
 					      enum dma_data_direction dir)
 {
@@ -527,12 +479,22 @@ static struct sg_table *udrv_stub_map_dma_buf(struct dma_buf_attachment *attach,
 	int ret;
 
 	mutex_lock(&buf->lock);
-	if (a->mapped)
+	if (a->mapped) {
 		ret = -EBUSY;
-	else if (!udrv_stub_importer_reaches(a->dev, &a->sgt))
-		ret = -EIO;
-	else
-		ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	} else {
+		/*
+		 * No warning for a full bounce pool: the importer gets an
+		 * error.  Where mappings may bounce (swiotlb), a failure is
+		 * a full bounce pool: ENOBUFS, as the UAPI header says.
+		 */
+		ret = dma_map_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_NO_WARN);
+		if (ret && dma_max_mapping_size(a->dev) != SIZE_MAX) {
+			dev_info_ratelimited(a->dev,
+					     "udrv_stub: no room in the bounce buffer pool (swiotlb) for %zu bytes\n",
+					     buf->size);
+			ret = -ENOBUFS;
+		}
+	}
 	if (!ret) {
 		a->mapped = true;
 		a->dir = dir;
@@ -556,22 +518,36 @@ static void udrv_stub_unmap_dma_buf(struct dma_buf_attachment *attach,
 
 /* ---- lifetime --------------------------------------------------------- */
 
-/* The last fd and the last VMA are gone, and no importer is attached. */
+/*
+ * The last fd and the last VMA are gone, and no importer is attached.
+ * Free the memory if the device is quiet, else quarantine it until it is.
+ */
 static void udrv_stub_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct udrv_stub_buf *buf = dmabuf->priv;
 	struct udrv_stub_dev *sdev = buf->sdev;
+	bool destroy = true;
 
 	mutex_lock(&sdev->dma_lock);
-	list_del(&buf->node);
-	sdev->nr_buffers--;
+	buf->dmabuf = NULL;
+	if (!list_empty(&buf->node)) {
+		list_del_init(&buf->node);
+		sdev->nr_buffers--;
+		if (udrv_stub_dma_quiet(sdev)) {
+			udrv_stub_buf_free_memory(buf);
+		} else {
+			list_add_tail(&buf->node, &sdev->quarantine);
+			sdev->nr_quarantined++;
+			destroy = false;
+		}
+	}
 	mutex_unlock(&sdev->dma_lock);
 
-	dev_dbg(buf->dev, "freeing %s buffer of %zu bytes\n",
+	dev_dbg(buf->dev, "%s buffer of %zu bytes released, %s\n",
 		buf->kind == UDRV_STUB_BUF_COHERENT ? "coherent" : "streaming",
-		buf->size);
-	udrv_stub_buf_free(buf);
-	udrv_stub_put(sdev);	/* may free sdev and drop the pci_dev */
+		buf->size, destroy ? "freed" : "quarantined");
+	if (destroy)
+		udrv_stub_buf_destroy(buf);
 }
 
 static const struct dma_buf_ops udrv_stub_dmabuf_ops = {
@@ -590,18 +566,19 @@ static const struct dma_buf_ops udrv_stub_dmabuf_ops = {
  * @sdev: the device (bound); caller holds sdev->dma_lock
  * @kind: coherent or streaming
  * @size: size in bytes, a non-zero multiple of PAGE_SIZE
- * @dma_addr: out: bus address of byte 0, or UDRV_STUB_DMA_ADDR_NONE if the
- *            buffer is not contiguous for the device
- * @nr_segments: out: number of contiguous ranges for the device
+ * @dma_addr: out: bus address of byte 0
+ * @nr_segments: out: number of contiguous ranges for the device (1)
  *
  * Return: the dma-buf (one file reference, for the caller to install as
- * an fd or put), or ERR_PTR(-ENOMEM).
+ * an fd or put), ERR_PTR(-ENOMEM) if there is no memory the device can
+ * reach, ERR_PTR(-ENOSPC) if the device's max_pinned_mb would be exceeded.
  */
 struct dma_buf *udrv_stub_buf_create(struct udrv_stub_dev *sdev,
 				     enum udrv_stub_buf_kind kind, size_t size,
 				     u64 *dma_addr, u32 *nr_segments)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);	/* .owner = THIS_MODULE */
+	u64 cap = (u64)READ_ONCE(max_pinned_mb) << 20;
 	struct udrv_stub_buf *buf;
 	struct dma_buf *dmabuf;
 	int ret;
@@ -611,33 +588,33 @@ struct dma_buf *udrv_stub_buf_create(struct udrv_stub_dev *sdev,
 	/* More than the device can address can never succeed. */
 	if (size - 1 > dma_get_mask(&sdev->pdev->dev))
 		return ERR_PTR(-ENOMEM);
+	if (sdev->pinned + size > cap) {
+		dev_info_ratelimited(&sdev->pdev->dev,
+				     "DMA buffer of %zu bytes refused: %llu bytes held (%u quarantined buffer(s)), max_pinned_mb %llu\n",
+				     size, sdev->pinned, sdev->nr_quarantined,
+				     cap >> 20);
+		return ERR_PTR(-ENOSPC);
+	}
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	buf->sdev = sdev;
 	buf->dev = &sdev->pdev->dev;
 	buf->kind = kind;
 	buf->size = size;
-	/*
-	 * A DMA API that merges segments (dma_get_merge_boundary() != 0) is
-	 * an IOMMU translating the device's addresses (IOVAs); 0 means
-	 * dma-direct (or an identity-mapped IOMMU domain): bus address =
-	 * physical address.
-	 */
-	buf->translated = dma_get_merge_boundary(buf->dev) != 0;
+	INIT_LIST_HEAD(&buf->node);
 	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->mms);
 	INIT_LIST_HEAD(&buf->attachments);
 
-	if (kind == UDRV_STUB_BUF_COHERENT)
-		ret = udrv_stub_coherent_alloc(buf);
-	else
-		ret = udrv_stub_streaming_alloc(buf);
+	ret = udrv_stub_buf_alloc_memory(buf);
 	if (ret) {
 		mutex_destroy(&buf->lock);
 		kfree(buf);
 		return ERR_PTR(ret);
 	}
+	sdev->pinned += size;
 
 	exp_info.ops = &udrv_stub_dmabuf_ops;
 	exp_info.size = size;
@@ -645,60 +622,53 @@ struct dma_buf *udrv_stub_buf_create(struct udrv_stub_dev *sdev,
 	exp_info.priv = buf;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
-		udrv_stub_buf_free(buf);
+		udrv_stub_buf_free_memory(buf);	/* never seen by the device */
+		mutex_destroy(&buf->lock);
+		kfree(buf);
 		return dmabuf;
 	}
 
 	udrv_stub_get(sdev);
+	buf->dmabuf = dmabuf;
 	list_add_tail(&buf->node, &sdev->buffers);
 	sdev->nr_buffers++;
 
-	if (kind == UDRV_STUB_BUF_COHERENT) {
+	*nr_segments = 1;
+	if (kind == UDRV_STUB_BUF_COHERENT)
 		*dma_addr = buf->dma_addr;
-		*nr_segments = 1;
-	} else {
-		*nr_segments = buf->sgt.nents;
-		*dma_addr = buf->sgt.nents == 1 ? sg_dma_address(buf->sgt.sgl) :
-			    UDRV_STUB_DMA_ADDR_NONE;
-	}
-	dev_dbg(buf->dev, "%s buffer of %zu bytes at %#llx, %u segment(s)\n",
+	else
+		*dma_addr = sg_dma_address(buf->sgt->sgl);
+	dev_dbg(buf->dev, "%s buffer of %zu bytes at %#llx\n",
 		kind == UDRV_STUB_BUF_COHERENT ? "coherent" : "streaming", size,
-		*dma_addr, *nr_segments);
+		*dma_addr);
 	return dmabuf;
 }
 
-/* Copy @sgt's DMA segments to @useg (at most *@nr), set *@nr to the total. */
-static int udrv_stub_copy_segments(struct sg_table *sgt,
-				   struct udrv_stub_segment __user *useg,
-				   u32 *nr)
+/* Copy up to @max of @sgt's DMA segments to @seg; return their number. */
+static u32 udrv_stub_table_segments(struct sg_table *sgt,
+				    struct udrv_stub_segment *seg, u32 max)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		struct udrv_stub_segment seg = {
-			.dma_addr = sg_dma_address(sg),
-			.len = sg_dma_len(sg),
-		};
-
-		if (i < *nr && copy_to_user(&useg[i], &seg, sizeof(seg)))
-			return -EFAULT;
+		if (i < max) {
+			seg[i].dma_addr = sg_dma_address(sg);
+			seg[i].len = sg_dma_len(sg);
+		}
 	}
-	*nr = sgt->nents;
-	return 0;
+	return sgt->nents;
 }
 
 /* Map @buf the way an importing driver does, on our own device. */
 static int udrv_stub_importer_segments(struct udrv_stub_buf *buf,
-				       struct dma_buf *dmabuf,
-				       struct udrv_stub_segment __user *useg,
-				       u32 *nr)
+				       struct udrv_stub_segment *seg, u32 *nr)
 {
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
-	int ret;
+	int ret = 0;
 
-	attach = dma_buf_attach(dmabuf, buf->dev);
+	attach = dma_buf_attach(buf->dmabuf, buf->dev);
 	if (IS_ERR(attach))
 		return PTR_ERR(attach);
 #ifdef UDRV_STUB_HAVE_DMA_BUF_UNLOCKED
@@ -710,34 +680,35 @@ static int udrv_stub_importer_segments(struct udrv_stub_buf *buf,
 		ret = PTR_ERR(sgt);
 		goto out;
 	}
-	ret = udrv_stub_copy_segments(sgt, useg, nr);
+	*nr = udrv_stub_table_segments(sgt, seg, *nr);
 #ifdef UDRV_STUB_HAVE_DMA_BUF_UNLOCKED
 	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
 #else
 	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
 #endif
 out:
-	dma_buf_detach(dmabuf, attach);
+	dma_buf_detach(buf->dmabuf, attach);
 	return ret;
 }
 
 /**
  * udrv_stub_buf_segments() - list a buffer's bus-address ranges
  * @sdev: the device the buffer must belong to; caller holds sdev->dma_lock
- * @dmabuf: the buffer
+ * @dmabuf: the buffer (a reference is held by the caller)
  * @importer: report a fresh importer mapping instead of the buffer's own
- * @useg: user array to fill
- * @nr: in: entries at @useg; out: number of segments
+ * @seg: kernel array to fill (the caller copies it to user space after
+ *       dropping the lock)
+ * @nr: in: entries at @seg; out: number of segments
  *
- * Return: 0, -EINVAL if @dmabuf is not a buffer of @sdev, -EFAULT, or an
- * error from mapping the buffer as an importer.
+ * Return: 0, -EINVAL if @dmabuf is not a buffer of @sdev, or an error from
+ * mapping the buffer as an importer (-EOPNOTSUPP for coherent buffers,
+ * -ENOBUFS if the bounce pool is full).
  */
 int udrv_stub_buf_segments(struct udrv_stub_dev *sdev, struct dma_buf *dmabuf,
-			   bool importer, struct udrv_stub_segment __user *useg,
+			   bool importer, struct udrv_stub_segment *seg,
 			   u32 *nr)
 {
 	struct udrv_stub_buf *buf = dmabuf->priv;
-	int ret;
 
 	lockdep_assert_held(&sdev->dma_lock);
 
@@ -745,54 +716,152 @@ int udrv_stub_buf_segments(struct udrv_stub_dev *sdev, struct dma_buf *dmabuf,
 		return -EINVAL;
 
 	if (importer)
-		return udrv_stub_importer_segments(buf, dmabuf, useg, nr);
+		return udrv_stub_importer_segments(buf, seg, nr);
 
 	if (buf->kind == UDRV_STUB_BUF_COHERENT) {
-		struct udrv_stub_segment seg = {
-			.dma_addr = buf->dma_addr,
-			.len = buf->size,
-		};
-
-		if (*nr >= 1 && copy_to_user(useg, &seg, sizeof(seg)))
-			return -EFAULT;
+		if (*nr >= 1) {
+			seg[0].dma_addr = buf->dma_addr;
+			seg[0].len = buf->size;
+		}
 		*nr = 1;
 		return 0;
 	}
-
-	mutex_lock(&buf->lock);
-	ret = buf->mapped ? udrv_stub_copy_segments(&buf->sgt, useg, nr) :
-			    -ENODEV;
-	mutex_unlock(&buf->lock);
-	return ret;
+	*nr = udrv_stub_table_segments(buf->sgt, seg, *nr);
+	return 0;
 }
 
 /**
- * udrv_stub_bufs_revoke() - take the device's view of the buffers away
- * @sdev: the device being removed; caller holds sdev->dma_lock
+ * udrv_stub_dma_quiet() - may a released buffer be freed right away?
+ * @sdev: device state; caller holds sdev->dma_lock
  *
- * Called from remove() after bus mastering was turned off.  Streaming
- * buffers are unmapped from the device now, while the driver is still
- * bound; their pages stay allocated and mapped in user space until the
- * dma-buf's release.  Coherent buffers are left alone (see "Unbinding" at
- * the top of this file).
+ * Return: true if the device has been quiesced since bus mastering was
+ * last turned on (by us), and nobody has turned it on behind our back
+ * (through config space, e.g. sysfs or setpci).
+ */
+bool udrv_stub_dma_quiet(struct udrv_stub_dev *sdev)
+{
+	u16 cmd;
+
+	lockdep_assert_held(&sdev->dma_lock);
+	if (!sdev->dma_quiet)
+		return false;
+	if (pci_read_config_word(sdev->pdev, PCI_COMMAND, &cmd) ||
+	    (cmd & PCI_COMMAND_MASTER)) {
+		sdev->dma_quiet = 0;
+		return false;
+	}
+	return true;
+}
+
+/**
+ * udrv_stub_free_quarantine() - free the buffers of a quiet device
+ * @sdev: device state; caller holds sdev->dma_lock, and the device has
+ *        been quiet since every buffer on the quarantine was released
+ *
+ * Return: number of buffers freed.
+ */
+unsigned int udrv_stub_free_quarantine(struct udrv_stub_dev *sdev)
+{
+	struct udrv_stub_buf *buf, *tmp;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&sdev->dma_lock);
+	list_for_each_entry_safe(buf, tmp, &sdev->quarantine, node) {
+		list_del_init(&buf->node);
+		sdev->nr_quarantined--;
+		udrv_stub_buf_free_memory(buf);
+		udrv_stub_buf_destroy(buf);	/* sdev stays: caller's ref */
+		n++;
+	}
+	return n;
+}
+
+/* Zap every user mapping of @buf; caller holds sdev->dma_lock. */
+static void udrv_stub_buf_zap(struct udrv_stub_buf *buf)
+{
+	if (buf->dmabuf)
+		unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
+}
+
+/**
+ * udrv_stub_bufs_revoke() - take every buffer away from device and users
+ * @sdev: the device being removed; dma_gone is set, bus mastering is off
+ *        and the device quiesced as far as it can be
+ *
+ * Marks every buffer dead (no new mmap, sync or import), waits for mmap()
+ * calls that are still linking a mapping of one, zaps all user mappings
+ * and frees all memory through the DMA API, live and quarantined buffers
+ * alike, so that nothing calls the DMA API after remove().  A streaming
+ * buffer another driver has mapped is left allocated.
+ *
+ * Context: process context; takes sdev->dma_lock and mmap locks.
  */
 void udrv_stub_bufs_revoke(struct udrv_stub_dev *sdev)
 {
-	struct udrv_stub_buf *buf;
+	struct udrv_stub_buf *buf, *tmp;
+	struct udrv_stub_mm *m, *mt;
+	unsigned int nr_live, nr_leaked = 0;
+	LIST_HEAD(mms);
 
-	lockdep_assert_held(&sdev->dma_lock);
-
+	/* 1. No new mappings; collect the address spaces to wait for. */
+	mutex_lock(&sdev->dma_lock);
 	list_for_each_entry(buf, &sdev->buffers, node) {
 		mutex_lock(&buf->lock);
-		if (buf->mapped) {
-			dma_unmap_sgtable(buf->dev, &buf->sgt,
-					  DMA_BIDIRECTIONAL, 0);
-			buf->mapped = false;
+		buf->dead = true;
+		list_for_each_entry(m, &buf->mms, node) {
+			struct udrv_stub_mm *c = kmalloc(sizeof(*c), GFP_KERNEL);
+
+			if (!c)
+				continue;	/* best effort, see below */
+			mmgrab(m->mm);
+			c->mm = m->mm;
+			list_add(&c->node, &mms);
 		}
 		mutex_unlock(&buf->lock);
 	}
-	if (sdev->nr_buffers)
+	mutex_unlock(&sdev->dma_lock);
+
+	/*
+	 * 2. An mmap() that got past ->mmap before "dead" holds its mm's
+	 *    mmap_lock for writing until the VMA is linked where the zap
+	 *    finds it: wait for that, without holding our locks.
+	 */
+	list_for_each_entry_safe(m, mt, &mms, node) {
+		mmap_read_lock(m->mm);
+		mmap_read_unlock(m->mm);
+		mmdrop(m->mm);
+		kfree(m);
+	}
+
+	/* 3. Zap and free; released buffers find has_memory clear. */
+	mutex_lock(&sdev->dma_lock);
+	nr_live = sdev->nr_buffers;
+	list_for_each_entry_safe(buf, tmp, &sdev->buffers, node) {
+		bool imported;
+
+		udrv_stub_buf_zap(buf);
+		mutex_lock(&buf->lock);
+		imported = !list_empty(&buf->attachments);
+		mutex_unlock(&buf->lock);
+		if (imported) {
+			nr_leaked++;
+			sdev->pinned -= buf->size;
+			buf->has_memory = false;
+		} else {
+			udrv_stub_buf_free_memory(buf);
+		}
+		list_del_init(&buf->node);
+		sdev->nr_buffers--;
+	}
+	udrv_stub_free_quarantine(sdev);
+	mutex_unlock(&sdev->dma_lock);
+
+	if (nr_live)
 		dev_info(&sdev->pdev->dev,
-			 "%u DMA buffer(s) still in use; freed when their last user lets go\n",
-			 sdev->nr_buffers);
+			 "%u DMA buffer(s) still open: mappings revoked, memory freed\n",
+			 nr_live);
+	if (nr_leaked)
+		dev_warn(&sdev->pdev->dev,
+			 "%u DMA buffer(s) mapped by an importing driver: left allocated\n",
+			 nr_leaked);
 }

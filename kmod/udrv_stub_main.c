@@ -37,8 +37,12 @@
  * and the BAR's first register is at p + offset.
  *
  * Bus mastering (needed for MSI and DMA) is enabled while /dev/uioN is
- * open and cleared again when the last file description is closed, so a
- * device cannot keep writing to memory after its user-space driver died.
+ * open and cleared again when the last file description is closed.  That
+ * alone does not make a dead driver's device harmless: a transfer may
+ * still be pending in the device and proceed as soon as mastering is back
+ * on.  So DMA buffers released while the device may still use them are
+ * quarantined until the device has been quiesced (reset, or a drain with
+ * mastering off): see udrv_stub_dma_quiesce() and udrv_stub_dmabuf.c.
  *
  * This file holds probe/remove and the module glue; the BARs and their
  * mmap path live in udrv_stub_mmap.c, interrupts in udrv_stub_irq.c, the
@@ -46,17 +50,18 @@
  * udrv_stub_dmabuf.c.
  */
 
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uio_driver.h>
 
 #include "udrv_stub.h"
+#include "uapi/udrv_stub.h"
 
 #define UDRV_STUB_DMA_BITS_MIN	24
 #define UDRV_STUB_DMA_BITS_MAX	64
@@ -78,22 +83,9 @@ module_param_cb(dma_bits, &dma_bits_ops, &dma_bits, 0644);
 MODULE_PARM_DESC(dma_bits,
 		 "DMA address width to request at probe, 24-64 (default 64; a refused width above 32 falls back to 32)");
 
-/*
- * Every struct udrv_stub_dev alive, bound or not (DMA buffers, open files
- * and VMAs can keep one after remove()), so that the deletion of a pci_dev
- * can be told to the state that still refers to it.  The lock also
- * guards udrv_stub_dev.dev_deleted.
- */
-static LIST_HEAD(udrv_stub_devs);
-static DEFINE_MUTEX(udrv_stub_devs_lock);
-
 static void udrv_stub_release(struct kref *ref)
 {
 	struct udrv_stub_dev *sdev = container_of(ref, struct udrv_stub_dev, ref);
-
-	mutex_lock(&udrv_stub_devs_lock);
-	list_del(&sdev->node);
-	mutex_unlock(&udrv_stub_devs_lock);
 
 	pci_dev_put(sdev->pdev);
 	mutex_destroy(&sdev->dma_lock);
@@ -121,74 +113,162 @@ void udrv_stub_put(struct udrv_stub_dev *sdev)
 	kref_put(&sdev->ref, udrv_stub_release);
 }
 
-/**
- * udrv_stub_lock_present() - hold off the teardown of a deleted device
- * @sdev: device state
- *
- * Takes the lock that the deletion of a pci_dev (hot-unplug, or
- * /sys/bus/pci/devices/<bdf>/remove) waits for in udrv_stub_bus_notify()
- * before the IOMMU layer tears down the device's DMA state.  Release it
- * with udrv_stub_unlock_present(), whatever this returned.
- *
- * Return: true if the pci_dev has not been deleted.
- */
-bool udrv_stub_lock_present(struct udrv_stub_dev *sdev)
+static unsigned int quiesce_ms = 1000;
+
+static int quiesce_ms_set(const char *val, const struct kernel_param *kp)
 {
-	mutex_lock(&udrv_stub_devs_lock);
-	return !sdev->dev_deleted;
+	return param_set_uint_minmax(val, kp, 0, 60000);
 }
 
-/** udrv_stub_unlock_present() - undo udrv_stub_lock_present() */
-void udrv_stub_unlock_present(void)
+static const struct kernel_param_ops quiesce_ms_ops = {
+	.set = quiesce_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(quiesce_ms, &quiesce_ms_ops, &quiesce_ms, 0644);
+MODULE_PARM_DESC(quiesce_ms,
+		 "How long bus mastering stays off before the DMA memory of a device that cannot be reset is freed, in ms, 0-60000 (default 1000)");
+
+/* Mark the device quiet and free its quarantine.  Caller holds sdev->lock. */
+static unsigned int udrv_stub_set_quiet(struct udrv_stub_dev *sdev)
 {
-	mutex_unlock(&udrv_stub_devs_lock);
+	unsigned int n = 0;
+
+	mutex_lock(&sdev->dma_lock);
+	sdev->dma_quiet = 1;
+	if (udrv_stub_dma_quiet(sdev))	/* also checks the Command register */
+		n = udrv_stub_free_quarantine(sdev);
+	mutex_unlock(&sdev->dma_lock);
+	return n;
 }
 
 /*
- * Deleting a pci_dev (pci_stop_and_remove_bus_device()) first unbinds its
- * driver (our remove() runs), then calls device_del(), which sends
- * BUS_NOTIFY_DEL_DEVICE and, last, BUS_NOTIFY_REMOVED_DEVICE, on which the
- * IOMMU core releases the device: the IOMMU driver drops the device's DMA
- * ops and its IOMMU group, and the DMA API can no longer free or map
- * memory that was allocated through them.  Mark our state on DEL_DEVICE,
- * under the lock that the users of that DMA state hold (see
- * udrv_stub_dmabuf.c), so none of them is still running when it goes.
+ * The drain of a device that could not be reset: if bus mastering stayed
+ * off for the whole period (no open, no other quiesce since), whatever
+ * the device had pending was dropped, and its quarantine can go.
  */
-static int udrv_stub_bus_notify(struct notifier_block *nb,
-				unsigned long action, void *data)
+static void udrv_stub_drain_fn(struct work_struct *work)
 {
-	struct device *dev = data;
-	struct udrv_stub_dev *sdev;
+	struct udrv_stub_dev *sdev = container_of(to_delayed_work(work),
+						  struct udrv_stub_dev, drain);
+	unsigned int n = 0;
 
-	if (action != BUS_NOTIFY_DEL_DEVICE)
-		return NOTIFY_DONE;
-
-	mutex_lock(&udrv_stub_devs_lock);
-	list_for_each_entry(sdev, &udrv_stub_devs, node)
-		if (&sdev->pdev->dev == dev)
-			sdev->dev_deleted = 1;
-	mutex_unlock(&udrv_stub_devs_lock);
-	return NOTIFY_DONE;
+	mutex_lock(&sdev->lock);
+	if (!sdev->revoked && !sdev->open_count &&
+	    sdev->drain_gen == sdev->quiesce_gen)
+		n = udrv_stub_set_quiet(sdev);
+	mutex_unlock(&sdev->lock);
+	if (n)
+		dev_dbg(&sdev->pdev->dev, "drained: %u quarantined buffer(s) freed\n",
+			n);
+	udrv_stub_put(sdev);	/* the reference of the queued work */
 }
 
-static struct notifier_block udrv_stub_bus_nb = {
-	.notifier_call = udrv_stub_bus_notify,
-};
+/**
+ * udrv_stub_dma_quiesce() - stop the device's DMA, free what it may target
+ * @sdev: device state; caller holds sdev->lock
+ * @mode: how to wait for a device that cannot be reset
+ * @how: out, optional: UDRV_STUB_QUIESCED_* (what made the device quiet)
+ *
+ * Clears bus mastering and, if any DMA buffer exists (live or
+ * quarantined), waits for the transactions the function reports pending
+ * and resets it where it can be reset (as vfio-pci does on its last
+ * close).  A device without a reset method may still hold a transfer it
+ * will perform once mastering is back on, so it is only quiet after a
+ * drain of quiesce_ms with mastering off: in the background
+ * (UDRV_STUB_DRAIN_ASYNC; the next open cancels it), or here
+ * (UDRV_STUB_DRAIN_SYNC, interruptible).  Once quiet, the quarantine is
+ * freed.  Bus mastering stays off; the caller turns it on again.
+ *
+ * Return: 0, or -EINTR if a synchronous drain was interrupted.
+ */
+int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
+			  enum udrv_stub_drain mode, u32 *how)
+{
+	struct pci_dev *pdev = sdev->pdev;
+	unsigned int ms = READ_ONCE(quiesce_ms);
+	bool busy;
+	int ret;
+
+	lockdep_assert_held(&sdev->lock);
+	pci_clear_master(pdev);
+	sdev->quiesce_gen++;	/* a drain still queued is out of date */
+
+	mutex_lock(&sdev->dma_lock);
+	busy = (sdev->nr_buffers || sdev->nr_quarantined) &&
+	       !udrv_stub_dma_quiet(sdev);
+	mutex_unlock(&sdev->dma_lock);
+	if (!busy) {
+		if (how)
+			*how = UDRV_STUB_QUIESCED_IDLE;
+		udrv_stub_set_quiet(sdev);
+		return 0;
+	}
+
+	if (!pci_wait_for_pending_transaction(pdev))
+		pci_warn(pdev, "transactions still pending after clearing bus mastering\n");
+
+	if (mode == UDRV_STUB_DRAIN_REMOVE)
+		ret = pci_reset_function_locked(pdev);
+	else
+		ret = pci_try_reset_function(pdev);
+	if (!ret) {
+		if (how)
+			*how = UDRV_STUB_QUIESCED_RESET;
+		udrv_stub_set_quiet(sdev);
+		return 0;
+	}
+
+	if (how)
+		*how = UDRV_STUB_QUIESCED_DRAINED;
+	if (mode == UDRV_STUB_DRAIN_ASYNC) {
+		if (sdev->revoked)
+			return 0;
+		sdev->drain_gen = sdev->quiesce_gen;
+		/* A queued or running work holds its own reference. */
+		if (!mod_delayed_work(system_wq, &sdev->drain,
+				      msecs_to_jiffies(ms)))
+			udrv_stub_get(sdev);
+		return 0;
+	}
+	if (mode == UDRV_STUB_DRAIN_REMOVE)
+		msleep(ms);
+	else if (msleep_interruptible(ms))
+		return -EINTR;
+	udrv_stub_set_quiet(sdev);
+	return 0;
+}
 
 /*
  * uio_info.open/.release run under the UIO core's info_lock for every
  * open()/last close() of /dev/uioN.  The first opener gets bus mastering
  * and a re-armed interrupt (a previous user may have died with it masked);
- * the last close stops the device from issuing DMA or MSI writes.  Once
+ * the last close stops the device from issuing DMA or MSI writes and
+ * quiesces it (udrv_stub_dma_quiesce()).  Turning mastering on ends the
+ * quiet state: buffers released from then on are quarantined.  Once
  * remove() has begun (revoked), bus mastering stays off.
  */
+/**
+ * udrv_stub_master_on() - turn bus mastering on; the device is no longer quiet
+ * @sdev: device state; caller holds sdev->lock, the device is not revoked
+ */
+void udrv_stub_master_on(struct udrv_stub_dev *sdev)
+{
+	lockdep_assert_held(&sdev->lock);
+	sdev->quiesce_gen++;	/* cancels a drain in progress */
+	mutex_lock(&sdev->dma_lock);
+	sdev->dma_quiet = 0;
+	mutex_unlock(&sdev->dma_lock);
+	pci_set_master(sdev->pdev);
+}
+
 static int udrv_stub_open(struct uio_info *info, struct inode *inode)
 {
 	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
 
 	mutex_lock(&sdev->lock);
 	if (sdev->open_count++ == 0 && !sdev->revoked) {
-		pci_set_master(sdev->pdev);
+		udrv_stub_master_on(sdev);
 		udrv_stub_irq_rearm(sdev);
 	}
 	mutex_unlock(&sdev->lock);
@@ -200,8 +280,8 @@ static int udrv_stub_uio_release(struct uio_info *info, struct inode *inode)
 	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
 
 	mutex_lock(&sdev->lock);
-	if (--sdev->open_count == 0)
-		pci_clear_master(sdev->pdev);
+	if (--sdev->open_count == 0 && !sdev->revoked)
+		udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_ASYNC, NULL);
 	mutex_unlock(&sdev->lock);
 	return 0;
 }
@@ -244,13 +324,13 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&sdev->ref);
 	sdev->pdev = pci_dev_get(pdev);
-	mutex_lock(&udrv_stub_devs_lock);
-	list_add(&sdev->node, &udrv_stub_devs);
-	mutex_unlock(&udrv_stub_devs_lock);
 	mutex_init(&sdev->lock);
 	INIT_LIST_HEAD(&sdev->files);
 	mutex_init(&sdev->dma_lock);
 	INIT_LIST_HEAD(&sdev->buffers);
+	INIT_LIST_HEAD(&sdev->quarantine);
+	sdev->dma_quiet = 1;	/* no buffer of ours exists yet */
+	INIT_DELAYED_WORK(&sdev->drain, udrv_stub_drain_fn);
 	sdev->old_max_seg = dma_get_max_seg_size(&pdev->dev);
 	atomic_set(&sdev->nr_mappings, 0);
 	pci_set_drvdata(pdev, sdev);
@@ -307,6 +387,8 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_uio:
+	/* Mappings made since uio_register_device() must not outlive the BARs. */
+	udrv_stub_mmap_revoke(sdev);
 	uio_unregister_device(&sdev->info);
 err_irq:
 	udrv_stub_irq_fini(sdev);
@@ -328,22 +410,30 @@ static void udrv_stub_remove(struct pci_dev *pdev)
 	struct udrv_stub_dev *sdev = pci_get_drvdata(pdev);
 
 	/*
-	 * 0. Stop the device from reaching memory before anything else: DMA
-	 *    buffers may outlive the binding (udrv_stub_dmabuf.c), and from
-	 *    now on nothing may turn bus mastering back on (udrv_stub_open()
-	 *    checks "revoked").
+	 * 0. Stop the device from reaching memory before anything else; from
+	 *    now on nothing turns bus mastering back on (udrv_stub_open()
+	 *    checks "revoked") and no drain runs.
 	 */
 	mutex_lock(&sdev->lock);
 	sdev->revoked = 1;
 	pci_clear_master(pdev);
+	sdev->quiesce_gen++;
 	mutex_unlock(&sdev->lock);
+	if (cancel_delayed_work_sync(&sdev->drain))
+		udrv_stub_put(sdev);
 
 	/*
 	 * 0b. Remove /dev/udrv/<address>; ioctls on open files now fail with
-	 *     ENODEV.  Unmap the streaming buffers from the device; the
-	 *     buffers themselves stay until their last fd and mapping close.
+	 *     ENODEV and no buffer is allocated any more.  Quiesce the device
+	 *     (reset, or drain with mastering off), then take every buffer
+	 *     away from it and from user space, freeing all DMA memory while
+	 *     the driver is still bound: no DMA API call after remove().
 	 */
 	udrv_stub_ctl_fini(sdev);
+	mutex_lock(&sdev->lock);
+	udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_REMOVE, NULL);
+	mutex_unlock(&sdev->lock);
+	udrv_stub_bufs_revoke(sdev);
 
 	/*
 	 * 1. Take the BARs away from user space: zap every mapping's page
@@ -373,7 +463,7 @@ static void udrv_stub_remove(struct pci_dev *pdev)
 	pci_set_drvdata(pdev, NULL);
 	/*
 	 * Freed now, or by the last munmap() of a revoked BAR mapping, close
-	 * of the control device or release of a DMA buffer.
+	 * of the control device or release of a (now empty) DMA buffer.
 	 */
 	udrv_stub_put(sdev);
 }
@@ -414,11 +504,31 @@ static ssize_t dma_buffers_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(dma_buffers);
 
+static ssize_t dma_quarantined_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(sdev->nr_quarantined));
+}
+static DEVICE_ATTR_RO(dma_quarantined);
+
+static ssize_t dma_pinned_kb_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(sdev->pinned) >> 10);
+}
+static DEVICE_ATTR_RO(dma_pinned_kb);
+
 static struct attribute *udrv_stub_attrs[] = {
 	&dev_attr_mappings.attr,
 	&dev_attr_irq_mode.attr,
 	&dev_attr_dma_bits.attr,
 	&dev_attr_dma_buffers.attr,
+	&dev_attr_dma_quarantined.attr,
+	&dev_attr_dma_pinned_kb.attr,
 	NULL
 };
 
@@ -433,35 +543,26 @@ static const struct attribute_group *udrv_stub_groups[] = {
 	NULL
 };
 
+/* Reboot and kexec: the next kernel must not inherit a mastering device. */
+static void udrv_stub_shutdown(struct pci_dev *pdev)
+{
+	pci_clear_master(pdev);
+}
+
 static struct pci_driver udrv_stub_driver = {
 	.name = UDRV_STUB_NAME,
 	.id_table = NULL,	/* bound through driver_override only */
 	.probe = udrv_stub_probe,
 	.remove = udrv_stub_remove,
+	.shutdown = udrv_stub_shutdown,
 	.dev_groups = udrv_stub_groups,
 };
 
-static int __init udrv_stub_init(void)
-{
-	int ret;
-
-	ret = bus_register_notifier(&pci_bus_type, &udrv_stub_bus_nb);
-	if (ret)
-		return ret;
-	ret = pci_register_driver(&udrv_stub_driver);
-	if (ret)
-		bus_unregister_notifier(&pci_bus_type, &udrv_stub_bus_nb);
-	return ret;
-}
-module_init(udrv_stub_init);
-
-/* No state is left: every buffer, open file and VMA holds the module. */
-static void __exit udrv_stub_exit(void)
-{
-	pci_unregister_driver(&udrv_stub_driver);
-	bus_unregister_notifier(&pci_bus_type, &udrv_stub_bus_nb);
-}
-module_exit(udrv_stub_exit);
+/*
+ * No state is left at unload: every buffer, open file and VMA holds the
+ * module, and remove() cancels the drain work.
+ */
+module_pci_driver(udrv_stub_driver);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("udrv developers");

@@ -9,7 +9,12 @@
  *   0x80 source, 0x88 destination, 0x90 count (64-bit registers),
  *   0x98 command: bit 0 start (reads 1 while running), bit 1 edu->RAM.
  * Bus mastering is on while /dev/uioN is open, so every DMA here happens
- * with it open and BAR0 mapped through it.
+ * with it open and BAR0 mapped through it.  Buffers released while the
+ * device may still master DMA are quarantined until the stub quiesces it
+ * (last close of /dev/uioN, QUIESCE, unbind): test_kill_mid_dma kills a
+ * process in the middle of an edu DMA, 100 times without and 100 times
+ * with a second opener of /dev/uioN, and checks that no fresh buffer ever
+ * receives a byte of it.
  *
  * Figures (addresses, segments, MemFree) go to stdout.
  */
@@ -70,6 +75,7 @@ struct buf {
 
 static const char *edu;
 static int iommu;		/* edu sits behind an IOMMU */
+static int bounce;		/* swiotlb=force: streaming mappings bounce */
 static char ctl_path[64];
 static char dev_dir[128];	/* /sys/bus/pci/devices/<edu> */
 static int ctl = -1;
@@ -118,10 +124,16 @@ static long dev_attr(const char *name)
 	return sysfs_long(path);
 }
 
+/*
+ * Free memory in KiB: MemFree plus the pages parked on the per-CPU free
+ * lists (/proc/zoneinfo's pagesets "count:"), which MemFree leaves out.
+ * Since 6.7 those lists grow with the workload (up to megabytes on 6.12),
+ * so MemFree alone would report freed buffers as leaked.
+ */
 static long memfree_kib(void)
 {
 	char line[256];
-	long kib = -1;
+	long kib = -1, pages = 0, n;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	assert_non_null(f);
@@ -129,7 +141,13 @@ static long memfree_kib(void)
 		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
 			break;
 	fclose(f);
-	return kib;
+	f = fopen("/proc/zoneinfo", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &n) == 1)
+			pages += n;
+	fclose(f);
+	return kib + pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static uint32_t rnd_state = 0x12345678;
@@ -462,8 +480,11 @@ static void test_alloc_sizes(void **state)
 			struct buf *b;
 			int ret;
 
-			/* dma-direct needs 4 MiB of physically contiguous RAM below 256 MiB. */
-			if (k == COHERENT && !iommu && sizes[i] > 1 * MIB) {
+			/*
+			 * Without an IOMMU both kinds need physically
+			 * contiguous RAM below 256 MiB: 4 MiB may not be there.
+			 */
+			if (!iommu && sizes[i] > 1 * MIB) {
 				ret = alloc_raw(k, sizes[i], &a);
 				printf("  %-9s %8" PRIu64 " B: %s\n", kind_name[k], sizes[i],
 				       ret ? strerror(-ret) : "allocated");
@@ -523,37 +544,48 @@ static void test_edu_roundtrip(void **state)
  */
 static void test_importer_view(void **state)
 {
-	unsigned int k;
+	struct buf *c = buf_alloc(COHERENT, 64 * KIB, 1);
+	struct buf *b = buf_alloc(STREAMING, 256 * KIB, 1);
+	struct udrv_stub_segment segs[128];
+	uint32_t n = 128, i;
+	int ret;
 
 	(void)state;
-	for (k = COHERENT; k <= STREAMING; k++) {
-		struct buf *b = buf_alloc(k, 256 * KIB, 1);
-		struct udrv_stub_segment segs[128];
-		uint32_t n = 128;
+	/* Coherent memory cannot be described as pages: not importable. */
+	assert_int_equal(get_segments(c->fd, UDRV_STUB_SEGMENTS_IMPORTER, segs, &n),
+			 -EOPNOTSUPP);
+	buf_free(c);
 
-		assert_int_equal(get_segments(b->fd, UDRV_STUB_SEGMENTS_IMPORTER, segs, &n), 0);
-		assert_true(n >= 1 && n <= 128);
-		check_segments(segs, n, b->size);
-		printf("  %-9s: own mapping %u segment(s) at %#010" PRIx64
-		       ", importer mapping %u segment(s) at %#010" PRIx64 "\n",
-		       kind_name[k], b->nsegs, (uint64_t)b->segs[0].dma_addr, n,
-		       (uint64_t)segs[0].dma_addr);
-		if (iommu) {
-			assert_int_equal(n, 1);
-			assert_true(segs[0].dma_addr != b->segs[0].dma_addr);
-		} else {
-			uint32_t i;
+	n = 128;
+	ret = get_segments(b->fd, UDRV_STUB_SEGMENTS_IMPORTER, segs, &n);
+	if (ret)
+		fail_msg("importer view: %s", strerror(-ret));
+	assert_true(n >= 1 && n <= 128);
+	check_segments(segs, n, b->size);
+	printf("  streaming: own mapping %u segment(s) at %#010" PRIx64
+	       ", importer mapping %u segment(s) at %#010" PRIx64 "%s\n",
+	       b->nsegs, (uint64_t)b->segs[0].dma_addr, n, (uint64_t)segs[0].dma_addr,
+	       bounce ? " (bounced)" : "");
+	if (iommu) {
+		assert_int_equal(n, 1);
+		assert_true(segs[0].dma_addr != b->segs[0].dma_addr);
+	} else if (!bounce) {
+		/* The same pages, cut at most into the importer's limits. */
+		uint64_t at = b->segs[0].dma_addr;
 
-			assert_int_equal(n, b->nsegs);
-			for (i = 0; i < n; i++) {
-				assert_true(segs[i].dma_addr == b->segs[i].dma_addr);
-				assert_true(segs[i].len == b->segs[i].len);
-			}
+		for (i = 0; i < n; i++) {
+			assert_true(segs[i].dma_addr == at);
+			at += segs[i].len;
 		}
-		/* The importer mapping is gone again: the buffer still works. */
-		roundtrip(b, 0, EDU_DMA_MAX);
-		buf_free(b);
+	} else {
+		/* swiotlb=force: every piece is a bounce slot, not the buffer. */
+		for (i = 0; i < n; i++)
+			assert_true(segs[i].dma_addr < b->segs[0].dma_addr ||
+				    segs[i].dma_addr >= b->segs[0].dma_addr + b->size);
 	}
+	/* The importer mapping is gone again: the buffer still works. */
+	roundtrip(b, 0, EDU_DMA_MAX);
+	buf_free(b);
 }
 
 static void test_bad_ioctls(void **state)
@@ -714,65 +746,264 @@ static void test_close_while_mapped(void **state)
 	}
 }
 
-/*
- * A process dies with a DMA in flight into its buffers.  It is the only
- * user of /dev/uioN here, so its exit turns bus mastering off; its buffers
- * are released by the exit itself.
- */
-static void test_process_dies_mid_dma(void **state)
+static int quiesce(uint32_t *how, uint32_t *freed)
 {
-	int status;
-	pid_t pid;
+	struct udrv_stub_quiesce q = { .argsz = sizeof(q) };
+	int ret = xioctl(ctl, UDRV_STUB_QUIESCE, &q);
+
+	if (how)
+		*how = q.how;
+	if (freed)
+		*freed = q.freed;
+	return ret;
+}
+
+static void wait_quarantine_empty(void)
+{
+	int i;
+
+	for (i = 0; i < 500 && dev_attr("dma_quarantined"); i++)
+		usleep(10000);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
+}
+
+#define PATTERN(i)	((uint8_t)(0x80 | ((i) * 37 + 11)))	/* never 0 */
+
+/*
+ * The child: two buffers, edu's buffer filled with a pattern of non-zero
+ * bytes by a first DMA, then edu -> RAM into one of the buffers started
+ * (it runs about 100 ms later) and the child killed at once.  It tells the
+ * parent the target's bus address first.
+ */
+static void kill_child(int wfd, unsigned int iter)
+{
+	struct buf *c, *s, *t;
+	uint64_t target;
+	size_t i;
+
+	if (uio < 0)
+		open_uio();
+	c = buf_alloc(COHERENT, 4 * KIB, 1);
+	s = buf_alloc(STREAMING, 4 * KIB, 1);
+	for (i = 0; i < EDU_DMA_MAX; i++)
+		c->map[i] = PATTERN(i);
+	edu_dma(c->dma_addr, EDU_BUF, EDU_DMA_MAX, 0);		/* RAM -> edu */
+	t = iter % 2 ? s : c;
+	target = t->dma_addr;
+	if (iter % 4 >= 2) {
+		buf_close_fd(t);	/* released before the kill... */
+		buf_unmap(t);		/* ... while the device runs */
+	}
+	if (write(wfd, &target, sizeof(target)) != sizeof(target))
+		_exit(2);
+	reg64(EDU_DMA_SRC, EDU_BUF);
+	reg64(EDU_DMA_DST, target);
+	reg64(EDU_DMA_CNT, EDU_DMA_MAX);
+	*(volatile uint32_t *)(bar0 + EDU_DMA_CMD) = EDU_CMD_TO_RAM | EDU_CMD_START;
+	kill(getpid(), SIGKILL);
+	_exit(1);
+}
+
+/* Fresh buffers: none may overlap the pending DMA's target. */
+static int fresh_alloc(struct buf **bufs, int n, uint64_t target)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		bufs[i] = buf_alloc(i % 2, i < 2 ? 64 * KIB : 4 * KIB, 1);
+		if (target >= bufs[i]->dma_addr && target < bufs[i]->dma_addr + bufs[i]->size) {
+			printf("  fresh %s buffer at %#" PRIx64 " overlaps the pending DMA's target %#"
+			       PRIx64 "\n", kind_name[i % 2], bufs[i]->dma_addr, target);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Count the non-zero bytes of fresh (zeroed) buffers, and free them. */
+static long fresh_check(struct buf **bufs, int n)
+{
+	long dirty = 0;
+	uint64_t j;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (bufs[i]->kind == STREAMING)
+			buf_sync(bufs[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+		for (j = 0; j < bufs[i]->size; j++)
+			dirty += bufs[i]->map[j] != 0;
+		buf_free(bufs[i]);
+	}
+	return dirty;
+}
+
+#define FRESH	6
+
+/*
+ * One configuration of the kill test.  @holder: this process keeps
+ * /dev/uioN open throughout (a second opener: bus mastering never goes
+ * off).  Without it, this process opens /dev/uioN right after the kill,
+ * so bus mastering is back on before edu performs the DMA.  Every tenth
+ * iteration lets the quarantine go first (a drain, or QUIESCE) and then
+ * allocates fresh buffers that may reuse its memory and bus addresses.
+ */
+static void kill_test(int holder, unsigned int iterations)
+{
+	long dirty = 0, helper_dirty = 0;
+	unsigned int iter, drained = 0, max_q = 0;
+	int overlaps = 0;
+
+	if (holder && uio < 0)
+		open_uio();
+	if (!holder)
+		close_uio();
+	for (iter = 0; iter < iterations; iter++) {
+		struct buf *fresh[FRESH];
+		uint64_t target;
+		int fds[2], status;
+		pid_t pid, helper;
+		int drain = iter % 10 == 9;
+
+		assert_int_equal(pipe(fds), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(fds[0]);
+			kill_child(fds[1], iter);
+		}
+		close(fds[1]);
+		assert_int_equal(read(fds[0], &target, sizeof(target)), sizeof(target));
+		close(fds[0]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if ((unsigned int)dev_attr("dma_quarantined") > max_q)
+			max_q = dev_attr("dma_quarantined");
+		assert_true(dev_attr("dma_quarantined") >= 2);
+
+		if (drain) {
+			uint32_t how, freed;
+
+			if (holder) {
+				/* Stops the device: the pending DMA is dropped. */
+				assert_int_equal(quiesce(&how, &freed), 0);
+				assert_int_equal(how, UDRV_STUB_QUIESCED_DRAINED);
+				assert_true(freed >= 2);
+			} else {
+				wait_quarantine_empty();
+			}
+			assert_int_equal(dev_attr("dma_quarantined"), 0);
+			drained++;
+		}
+
+		/* A second process allocates too, and checks after the DMA. */
+		helper = fork();
+		assert_true(helper >= 0);
+		if (helper == 0) {
+			struct buf *mine[FRESH];
+			int bad = fresh_alloc(mine, FRESH, drain ? ~0ULL : target);
+
+			usleep(300 * 1000);
+			_exit(bad ? 255 : (int)(fresh_check(mine, FRESH) > 0));
+		}
+		overlaps += fresh_alloc(fresh, FRESH, drain ? ~0ULL : target);
+		if (!holder)
+			open_uio();		/* bus mastering on again */
+		usleep(250 * 1000);		/* edu's DMA runs 100 ms after start */
+		edu_wait();
+		dirty += fresh_check(fresh, FRESH);
+		assert_int_equal(waitpid(helper, &status, 0), helper);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 255)
+			overlaps++;
+		else
+			helper_dirty += WEXITSTATUS(status);
+		if (!holder)
+			close_uio();	/* last close: quiesce */
+	}
+	/* Let the rest go: everything is freed. */
+	if (!holder)
+		open_uio();
+	assert_int_equal(quiesce(NULL, NULL), 0);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
+	assert_int_equal(dev_attr("dma_buffers"), 0);
+	printf("  %u kills mid-DMA, %s: %ld non-zero bytes in fresh buffers here, %ld helper "
+	       "processes saw any, %d fresh buffers at a pending target; up to %u buffers "
+	       "quarantined, %u times freed before fresh allocations\n", iterations,
+	       holder ? "a second process holding /dev/uioN" : "no other opener", dirty,
+	       helper_dirty, overlaps, max_q, drained);
+	assert_int_equal(dirty, 0);
+	assert_int_equal(helper_dirty, 0);
+	assert_int_equal(overlaps, 0);
+}
+
+static void test_kill_mid_dma(void **state)
+{
+	const char *env = getenv("UDRV_TEST_KILLS");
+	unsigned int n = env ? (unsigned int)atoi(env) : 100;
 
 	(void)state;
-	close_uio();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct buf *c, *s;
+	kill_test(0, n);
+	kill_test(1, n);
+}
 
-		open_uio();
-		c = buf_alloc(COHERENT, 64 * KIB, 1);
-		s = buf_alloc(STREAMING, 64 * KIB, 1);
-		buf_close_fd(c);	/* one held by its mapping only */
-		fill_random(c->map, c->size);
-		edu_dma(c->dma_addr, EDU_BUF, EDU_DMA_MAX, 0);
-		/* Start edu -> RAM into the streaming buffer and die. */
-		reg64(EDU_DMA_SRC, EDU_BUF);
-		reg64(EDU_DMA_DST, s->segs[0].dma_addr);
-		reg64(EDU_DMA_CNT, EDU_DMA_MAX);
-		*(volatile uint32_t *)(bar0 + EDU_DMA_CMD) = EDU_CMD_TO_RAM | EDU_CMD_START;
-		kill(getpid(), SIGKILL);
-		_exit(1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+/*
+ * Buffers freed while the device runs are quarantined (with their bus
+ * address), count against max_pinned_mb, and come back with QUIESCE,
+ * which leaves bus mastering on for the open /dev/uioN.
+ */
+static void test_quarantine_quiesce(void **state)
+{
+	char path[300];
+	struct buf *b;
+	uint32_t how, freed;
+	struct udrv_stub_alloc a;
+	uint8_t cmd[2];
+	int fd;
+
+	(void)state;
+	assert_int_equal(quiesce(NULL, NULL), 0);
+	assert_int_equal(dev_attr("dma_pinned_kb"), 0);
+	b = buf_alloc(COHERENT, 64 * KIB, 1);
+	assert_int_equal(dev_attr("dma_pinned_kb"), 64);
+	buf_free(b);
 	assert_int_equal(dev_attr("dma_buffers"), 0);
-	assert_int_equal(dev_attr("mappings"), 0);
+	assert_int_equal(dev_attr("dma_quarantined"), 1);
+	assert_int_equal(dev_attr("dma_pinned_kb"), 64);
 
-	/*
-	 * The DMA the child started is still pending in edu (it runs 100 ms
-	 * after the command), aimed at memory that was freed with the child.
-	 * Bus mastering is off, so it goes nowhere, unless someone turns it
-	 * back on first: opening /dev/uioN now would let it write into freed
-	 * pages (behind an IOMMU: a DMAR fault on the unmapped IOVA).  The
-	 * BAR cannot be read without /dev/uioN (the sysfs resource file is
-	 * refused while the stub owns the BAR), so give edu ten times its
-	 * delay, then check it is done the moment bus mastering is back.
-	 */
-	usleep(1000 * 1000);
+	/* The quarantine counts: max_pinned_mb=1 leaves 960 KiB. */
+	assert_int_equal(sysfs_write("/sys/module/udrv_stub/parameters/max_pinned_mb", "1"), 0);
+	assert_int_equal(alloc_raw(STREAMING, 1 * MIB, &a), -ENOSPC);
+	b = buf_alloc(STREAMING, 960 * KIB, 0);
+	buf_free(b);
+	assert_int_equal(alloc_raw(COHERENT, PAGE, &a), -ENOSPC);
+	assert_int_equal(sysfs_write("/sys/module/udrv_stub/parameters/max_pinned_mb", "256"), 0);
+
+	assert_int_equal(quiesce(&how, &freed), 0);
+	assert_int_equal(how, UDRV_STUB_QUIESCED_DRAINED);	/* edu has no reset */
+	assert_int_equal(freed, 2);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
+	assert_int_equal(dev_attr("dma_pinned_kb"), 0);
+
+	/* /dev/uioN is open: bus mastering is back on, DMA works. */
+	snprintf(path, sizeof(path), "%s/config", dev_dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, cmd, 2, 4), 2);
+	close(fd);
+	assert_true(cmd[0] & 0x4);
+	b = buf_alloc(STREAMING, 64 * KIB, 1);
+	roundtrip(b, 0, EDU_DMA_MAX);
+	buf_free(b);
+
+	/* With /dev/uioN closed the device is quiet: freed at once. */
+	close_uio();
+	wait_quarantine_empty();
+	b = buf_alloc(COHERENT, 64 * KIB, 1);
+	buf_free(b);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
+	assert_int_equal(dev_attr("dma_pinned_kb"), 0);
 	open_uio();
-	assert_false(*(volatile uint32_t *)(bar0 + EDU_DMA_CMD) & EDU_CMD_START);
-	printf("  child killed mid-DMA: its DMA ended while bus mastering was off\n");
-
-	/* The device and the driver carry on. */
-	{
-		struct buf *b = buf_alloc(STREAMING, 64 * KIB, 1);
-
-		roundtrip(b, 0, EDU_DMA_MAX);
-		buf_free(b);
-	}
-	printf("  child killed mid-DMA: buffers released, device still works\n");
+	printf("  freed while running: quarantined; QUIESCE: drained, %u freed\n", freed);
 }
 
 static void test_alloc_free_cycles(void **state)
@@ -782,6 +1013,12 @@ static void test_alloc_free_cycles(void **state)
 	int i;
 
 	(void)state;
+	/*
+	 * With /dev/uioN closed and the device drained, a released buffer is
+	 * freed at once; with it open it would be quarantined.
+	 */
+	close_uio();
+	wait_quarantine_empty();
 	/* Warm up caches (slab, IOVA magazines) before the baseline. */
 	for (i = 0; i < 20; i++)
 		buf_free(buf_alloc(i % 2, sizes[i % 3], 1));
@@ -832,20 +1069,40 @@ static void test_alloc_free_cycles(void **state)
 		assert_true(labs(end - after) < 4096);
 	}
 	set_mask(ctl, 28);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
+	open_uio();
+}
+
+/* Does touching @p kill a process with SIGBUS? */
+static int touch_sigbus(volatile uint8_t *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);	/* not cmocka's handler */
+		(void)p[0];
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
 }
 
 /*
  * Unbind the device with buffers alive in every state: mapped with the fd
- * closed, mapped with the fd open, fd only.  The memory stays valid for the
- * process; the control fd turns to ENODEV; bind again and carry on.
+ * closed, mapped with the fd open, fd only, and quarantined.  remove()
+ * takes all of them away before it returns (no DMA API call after it):
+ * mappings raise SIGBUS, mmap and sync fail with ENODEV, the control fd
+ * turns to ENODEV; bind again and carry on.
  */
 static void test_unbind_while_mapped(void **state)
 {
 	struct udrv_stub_dma_mask m = { .argsz = sizeof(m) };
 	struct udrv_stub_alloc a;
 	struct udrv_stub_segment seg;
-	struct buf *mc, *ms, *fc, *fs;
-	uint8_t pat_c[256], pat_s[256];
+	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
+	struct buf *mc, *ms, *fc, *fs, *q;
 	struct stat st;
 	uint32_t n = 1;
 	int i;
@@ -855,13 +1112,14 @@ static void test_unbind_while_mapped(void **state)
 	ms = buf_alloc(STREAMING, 64 * KIB, 1);
 	fc = buf_alloc(COHERENT, 64 * KIB, 0);
 	fs = buf_alloc(STREAMING, 64 * KIB, 0);
+	q = buf_alloc(STREAMING, 64 * KIB, 1);
+	buf_free(q);			/* quarantined: /dev/uioN is open */
 	buf_close_fd(mc);
 	roundtrip(ms, 0, EDU_DMA_MAX);
-	fill_random(pat_c, sizeof(pat_c));
-	fill_random(pat_s, sizeof(pat_s));
-	memcpy(mc->map + 4 * KIB, pat_c, sizeof(pat_c));
-	memcpy(ms->map + 8 * KIB, pat_s, sizeof(pat_s));
+	memset(mc->map, 0x5c, mc->size);
 	assert_int_equal(dev_attr("dma_buffers"), 4);
+	assert_true(dev_attr("dma_quarantined") >= 1);
+	assert_false(touch_sigbus(mc->map));
 
 	assert_int_equal(sysfs_write("/sys/bus/pci/drivers/udrv_stub/unbind", edu), 0);
 
@@ -871,40 +1129,28 @@ static void test_unbind_while_mapped(void **state)
 	assert_int_equal(xioctl(ctl, UDRV_STUB_GET_DMA_MASK, &m), -ENODEV);
 	assert_int_equal(alloc_raw(COHERENT, PAGE, &a), -ENODEV);
 	assert_int_equal(get_segments(ms->fd, 0, &seg, &n), -ENODEV);
+	assert_int_equal(quiesce(NULL, NULL), -ENODEV);
 
-	/* The memory is still ours: contents kept, writable, syncable. */
-	assert_memory_equal(mc->map + 4 * KIB, pat_c, sizeof(pat_c));
-	assert_memory_equal(ms->map + 8 * KIB, pat_s, sizeof(pat_s));
-	buf_sync(ms, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-	for (i = 0; i < 64 * 1024; i++) {
-		mc->map[i] = (uint8_t)(i * 7);
-		ms->map[i] = (uint8_t)(i * 11);
-	}
-	for (i = 0; i < 64 * 1024; i++) {
-		assert_int_equal(mc->map[i], (uint8_t)(i * 7));
-		assert_int_equal(ms->map[i], (uint8_t)(i * 11));
-	}
-	buf_sync(ms, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	/* The memory is gone: mappings revoked, no new ones, no syncs. */
+	assert_true(touch_sigbus(mc->map));
+	assert_true(touch_sigbus(ms->map));
+	assert_int_equal(xioctl(ms->fd, DMA_BUF_IOCTL_SYNC, &sync), -ENODEV);
+	assert_true(mmap(NULL, fc->size, PROT_READ, MAP_SHARED, fc->fd, 0) == MAP_FAILED);
+	assert_int_equal(errno, ENODEV);
+	assert_true(mmap(NULL, fs->size, PROT_READ, MAP_SHARED, fs->fd, 0) == MAP_FAILED);
+	assert_int_equal(errno, ENODEV);
 
-	/* Buffers that were never mapped can still be mapped, zeroed. */
-	fc->map = mmap(NULL, fc->size, PROT_READ | PROT_WRITE, MAP_SHARED, fc->fd, 0);
-	fs->map = mmap(NULL, fs->size, PROT_READ | PROT_WRITE, MAP_SHARED, fs->fd, 0);
-	assert_true(fc->map != MAP_FAILED && fs->map != MAP_FAILED);
-	assert_true(all_zero(fc->map, fc->size) && all_zero(fs->map, fs->size));
-	buf_unmap(fc);
-	buf_unmap(fs);
-
-	/* Released after the unbind: fd-only ones on close, then the mapped. */
+	/* The fds and VMAs are empty shells, closed in any order. */
 	buf_free(fc);
 	buf_free(fs);
 	buf_close_fd(ms);
-	assert_int_equal(mc->map[100], 100 * 7 % 256);
 	buf_free(mc);
 	buf_free(ms);
 	close(ctl);
 	ctl = -1;
 	close_uio();
-	printf("  unbound with 4 live buffers: memory kept until munmap/close, ioctls ENODEV\n");
+	printf("  unbound with 4 live buffers and a quarantined one: mappings SIGBUS, "
+	       "mmap/sync/ioctls ENODEV\n");
 
 	/* Bind again: a new control device, and everything works. */
 	assert_int_equal(sysfs_write("/sys/bus/pci/drivers_probe", edu), 0);
@@ -915,6 +1161,8 @@ static void test_unbind_while_mapped(void **state)
 	assert_true(S_ISCHR(st.st_mode));
 	open_ctl();
 	open_uio();
+	assert_int_equal(dev_attr("dma_buffers"), 0);
+	assert_int_equal(dev_attr("dma_quarantined"), 0);
 	{
 		struct buf *b = buf_alloc(STREAMING, 64 * KIB, 1);
 
@@ -939,18 +1187,14 @@ static int wait_path(const char *path, int present)
 
 /*
  * Delete the pci_dev under live buffers (what a hot-unplug does), as
- * opposed to unbinding it.  Behind an IOMMU that tears down the device's
- * DMA state: the driver must not free (or map) coherent memory through it
- * any more, so that buffer is leaked with a message; existing mappings of
- * every buffer stay valid.  Then rescan, bind again and carry on.
+ * opposed to unbinding it: the same, remove() frees everything first.
+ * Then rescan, bind again and carry on.
  */
 static void test_hot_remove_while_mapped(void **state)
 {
 	struct buf *c, *s, *cu;
 	char path[300];
-	void *p;
 	long before, after;
-	int i;
 
 	(void)state;
 	before = memfree_kib();
@@ -959,8 +1203,6 @@ static void test_hot_remove_while_mapped(void **state)
 	cu = buf_alloc(COHERENT, 64 * KIB, 0);
 	roundtrip(c, 0, EDU_DMA_MAX);
 	roundtrip(s, 0, EDU_DMA_MAX);
-	memset(c->map, 0x5c, c->size);
-	memset(s->map, 0x5d, s->size);
 	close_uio();
 
 	snprintf(path, sizeof(path), "%s/remove", dev_dir);
@@ -968,35 +1210,18 @@ static void test_hot_remove_while_mapped(void **state)
 	assert_int_equal(wait_path(dev_dir, 0), 0);
 	assert_int_equal(wait_path(ctl_path, 0), 0);
 
-	for (i = 0; i < 64 * 1024; i++) {
-		assert_int_equal(c->map[i], 0x5c);
-		assert_int_equal(s->map[i], 0x5d);
-	}
-	memset(c->map, 0x6c, c->size);
-	buf_sync(s, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-	memset(s->map, 0x6d, s->size);
-	buf_sync(s, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	assert_int_equal(c->map[c->size - 1], 0x6c);
-
-	/* A new mapping of coherent memory needs the device's DMA state. */
-	p = mmap(NULL, cu->size, PROT_READ | PROT_WRITE, MAP_SHARED, cu->fd, 0);
-	if (iommu) {
-		assert_true(p == MAP_FAILED);
-		assert_int_equal(errno, ENODEV);
-	} else {
-		assert_true(p != MAP_FAILED);
-		assert_true(all_zero(p, cu->size));
-		munmap(p, cu->size);
-	}
+	assert_true(touch_sigbus(c->map));
+	assert_true(touch_sigbus(s->map));
+	assert_true(mmap(NULL, cu->size, PROT_READ, MAP_SHARED, cu->fd, 0) == MAP_FAILED);
+	assert_int_equal(errno, ENODEV);
 	buf_free(cu);
 	buf_free(c);
 	buf_free(s);
 	close(ctl);
 	ctl = -1;
 	after = memfree_kib();
-	printf("  device deleted with 3 live buffers: mappings kept, MemFree %+ld kB; %s\n",
-	       after - before, iommu ? "2 x 64 KiB coherent leaked by design (see dmesg)" :
-	       "all freed");
+	printf("  device deleted with 3 live buffers: mappings SIGBUS, mmap ENODEV, MemFree %+ld kB\n",
+	       after - before);
 
 	/* Back: rescan, bind to udrv_stub again, DMA works. */
 	assert_int_equal(sysfs_write("/sys/bus/pci/rescan", "1"), 0);
@@ -1053,7 +1278,8 @@ int main(void)
 		cmocka_unit_test(test_bad_ioctls),
 		cmocka_unit_test(test_bad_mmap),
 		cmocka_unit_test(test_close_while_mapped),
-		cmocka_unit_test(test_process_dies_mid_dma),
+		cmocka_unit_test(test_quarantine_quiesce),
+		cmocka_unit_test(test_kill_mid_dma),
 		cmocka_unit_test(test_alloc_free_cycles),
 		cmocka_unit_test(test_unbind_while_mapped),
 		cmocka_unit_test(test_hot_remove_while_mapped),
@@ -1075,7 +1301,19 @@ int main(void)
 	snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/pci/devices/%s", edu);
 	snprintf(path, sizeof(path), "%s/iommu_group", dev_dir);
 	iommu = stat(path, &st) == 0;
+	{
+		char cmdline[1024] = "";
+		FILE *f = fopen("/proc/cmdline", "r");
+
+		if (f) {
+			if (!fgets(cmdline, sizeof(cmdline), f))
+				cmdline[0] = '\0';
+			fclose(f);
+		}
+		bounce = !iommu && strstr(cmdline, "swiotlb=") && strstr(cmdline, "force");
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("vm_stub_dma: edu %s, %s IOMMU, 28-bit DMA mask\n", edu, iommu ? "behind an" : "no");
+	printf("vm_stub_dma: edu %s, %s IOMMU%s, 28-bit DMA mask\n", edu, iommu ? "behind an" : "no",
+	       bounce ? ", swiotlb=force" : "");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
