@@ -57,6 +57,7 @@ int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 		return udrv_err(errno, "%s: udrv_stub could not allocate %zu bytes: %s%s", dev->name,
 				size, strerror(errno),
 				errno == E2BIG ? " (over the max_buffer_mb module parameter)" :
+				errno == ENOSPC ? " (the device holds max_pinned_mb of live and quarantined buffers: buffers freed while it runs come back when /dev/uioN is closed)" :
 				errno == ENOMEM ? " (no memory below the DMA mask)" : "");
 	if (a.nr_segments != 1) {
 		close(a.fd);
