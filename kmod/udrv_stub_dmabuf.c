@@ -481,6 +481,16 @@ static struct sg_table *udrv_stub_map_dma_buf(struct dma_buf_attachment *attach,
 	mutex_lock(&buf->lock);
 	if (a->mapped) {
 		ret = -EBUSY;
+	} else if (dma_max_mapping_size(a->dev) != SIZE_MAX &&
+		   dma_addressing_limited(a->dev)) {
+		/*
+		 * Mappings may bounce (swiotlb), and the device cannot reach
+		 * all of RAM, so maybe not the bounce pool either: the DMA
+		 * core would WARN about such a mapping.  Refuse it instead.
+		 */
+		dev_info_ratelimited(a->dev,
+				     "udrv_stub: mapping would bounce through swiotlb, which this device's DMA mask may not reach\n");
+		ret = -ENOBUFS;
 	} else {
 		/*
 		 * No warning for a full bounce pool: the importer gets an

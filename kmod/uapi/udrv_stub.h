@@ -135,7 +135,8 @@ struct udrv_stub_segment {
  * longer than the importer's segment limit and dma_max_mapping_size()
  * (what swiotlb can bounce at once).  Errors: EOPNOTSUPP for a COHERENT
  * buffer, ENOBUFS if the mapping needs bounce buffers (swiotlb) and the
- * pool has no room for it (the kernel log says so).
+ * pool has no room for it, or the device cannot address all of RAM and so
+ * maybe not the pool either (the kernel log says which).
  */
 #define UDRV_STUB_SEGMENTS_IMPORTER	0x1U
 

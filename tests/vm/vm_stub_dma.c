@@ -558,6 +558,14 @@ static void test_importer_view(void **state)
 
 	n = 128;
 	ret = get_segments(b->fd, UDRV_STUB_SEGMENTS_IMPORTER, segs, &n);
+	if (ret == -ENOBUFS && bounce) {
+		/* A 28-bit device in a guest with more RAM: the pool may lie beyond it. */
+		printf("  streaming: importer mapping refused with ENOBUFS: it would bounce "
+		       "through swiotlb, which edu may not reach\n");
+		roundtrip(b, 0, EDU_DMA_MAX);
+		buf_free(b);
+		return;
+	}
 	if (ret)
 		fail_msg("importer view: %s", strerror(-ret));
 	assert_true(n >= 1 && n <= 128);
