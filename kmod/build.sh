@@ -4,16 +4,22 @@
 # Build udrv_stub.ko out of the source tree (used by kmod/meson.build and
 # scripts/kmod-check).
 #
-#   kmod/build.sh SRC_DIR OUT_DIR KDIR [make arguments, e.g. W=1 C=1]
+#   kmod/build.sh [--copy-to=FILE] SRC_DIR OUT_DIR KDIR [make arguments, e.g. W=1 C=1]
 #
 # Copies the sources from SRC_DIR into OUT_DIR (only files whose content
 # changed, so Kbuild's own dependency tracking keeps working) and runs
 # make -C KDIR M=OUT_DIR modules there.  The output, which is long, goes to
-# OUT_DIR/build.log and is shown only if the build fails.
+# OUT_DIR/build.log and is shown only if the build fails.  --copy-to also
+# copies the built udrv_stub.ko to FILE.
 set -eu
 
+copy_to=
+case ${1:-} in
+--copy-to=*) copy_to=${1#--copy-to=}; shift ;;
+esac
+
 if [ $# -lt 3 ]; then
-	echo "usage: $0 SRC_DIR OUT_DIR KDIR [make args]" >&2
+	echo "usage: $0 [--copy-to=FILE] SRC_DIR OUT_DIR KDIR [make args]" >&2
 	exit 2
 fi
 src=$1
@@ -36,4 +42,7 @@ if ! make -C "$kdir" M="$out" "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "build.sh: building udrv_stub.ko against $kdir failed" >&2
 	exit 1
+fi
+if [ -n "$copy_to" ]; then
+	cp "$out/udrv_stub.ko" "$copy_to"
 fi

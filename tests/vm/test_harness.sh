@@ -1,7 +1,9 @@
 #!/bin/sh
 # Tests of udrv-vm itself: exit status and output pass through exactly, files
 # reach the guest, a guest kernel crash fails the run, a hung command is
-# killed on time.  Usage: test_harness.sh UDRV_VM [udrv-vm options...]
+# killed on time, the guest runs the kernel asked for ($UDRV_VM_KERNEL, set
+# by meson per kernel, or the default) and a missing kernel is named with
+# its package.  Usage: test_harness.sh UDRV_VM [udrv-vm options...]
 set -u
 vm=$1
 shift
@@ -21,7 +23,7 @@ check() { # check NAME CONDITION-STATUS
 	fi
 }
 
-echo "1..5"
+echo "1..8"
 
 # 1. stdout, stderr and the exit status come back separately and exactly.
 "$vm" "$@" -- sh -c 'echo out; echo err >&2; exit 7' >"$tmp/out" 2>"$tmp/err"
@@ -55,6 +57,28 @@ check "timeout gives 124 within 30 s (got $rc after ${took}s)" $?
 rc=$?
 [ $rc = 1 ]
 check "false gives 1 (got $rc)" $?
+
+# 6. the guest runs the kernel udrv-vm says it picks (honouring $UDRV_VM_KERNEL).
+want=$("$vm" "$@" --print-kernel 2>"$tmp/err")
+got=$("$vm" "$@" --profile none -- uname -r 2>>"$tmp/err")
+rc=$?
+[ $rc = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ] &&
+	{ [ -z "${UDRV_VM_KERNEL:-}" ] || [ "$got" = "$UDRV_VM_KERNEL" ]; }
+check "guest uname -r '$got' is the chosen kernel '$want' (UDRV_VM_KERNEL=${UDRV_VM_KERNEL:-})" $?
+
+# 7. --list-kernels lists it, with its modules.
+"$vm" "$@" --list-kernels >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] && grep -q "^$want	.*modules" "$tmp/out"
+check "--list-kernels lists $want (status $rc)" $?
+
+# 8. a kernel that is not installed: 125 and one line naming it and how to
+# install one (this one is in no archive: the line says how to pick one).
+"$vm" "$@" --kernel 0.0.0-0-none --profile none -- true >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 125 ] && [ "$(grep -c . "$tmp/err")" = 1 ] &&
+	grep -q "kernel 0.0.0-0-none is not installed.*apt-get install linux-image-" "$tmp/err"
+check "a missing kernel gives 125 and how to install one (got $rc)" $?
 
 echo "# $((n - fails)) passed, $fails failed"
 [ $fails = 0 ]
