@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <udrv/access_path.h>
 #include <udrv/bind.h>
 #include <udrv/discover.h>
 #include <udrv/error.h>
@@ -21,6 +22,7 @@ static const char usage[] =
 	"usage: udrv-bind --status [-v] [-s SLOT] [-d ID]\n"
 	"       udrv-bind -b DRIVER ADDR...\n"
 	"       udrv-bind -u ADDR...\n"
+	"       udrv-bind --paths\n"
 	"       udrv-bind --help\n"
 	"\n"
 	"Show PCI functions and move them between kernel drivers for user-space drivers.\n"
@@ -36,6 +38,11 @@ static const char usage[] =
 	"                    or any PCI driver), loading its module with modprobe if needed;\n"
 	"                    driver_override stays set to DRIVER\n"
 	"  -u, --unbind      detach each ADDR from its driver (driver_override unchanged)\n"
+	"  --paths           libudrv's access paths, one per line after a header line:\n"
+	"                    backend name, the driver that offers it, the driver family\n"
+	"                    that also selects it, the modules -b loads for that driver\n"
+	"                    (comma-separated), what the path gives; - where there is\n"
+	"                    none (sysfs works with any driver)\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"ADDR is [[domain:]bus:]slot.func in hex, e.g. 0000:00:04.0 or 00:04.0.\n"
@@ -45,7 +52,7 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 success; 1 an operation failed (the reason is printed, the other\n"
 	"ADDRs are still processed); 2 usage error.\n"
-	"environment: UDRV_SYSFS_ROOT (default /sys), UDRV_MODPROBE (default modprobe).\n";
+	"modprobe is run from /sbin, /usr/sbin, /bin or /usr/bin, never from $PATH.\n";
 
 static int usage_error(const char *msg)
 {
@@ -103,6 +110,26 @@ static int status(const char *slot, const char *id, bool verbose)
 	return 0;
 }
 
+static int paths(void)
+{
+	const struct udrv_access_path *p;
+	char mods[128];
+	int b, i;
+
+	printf("%-7s %-16s %-6s %-27s %s\n", "BACKEND", "DRIVER", "FAMILY", "MODULES", "GIVES");
+	for (b = 1; (p = udrv_access_path((enum udrv_backend)b)); b++) {
+		size_t used = 0;
+
+		mods[0] = '\0';
+		for (i = 0; i < UDRV_ACCESS_PATH_MAX_MODULES && p->modules[i]; i++)
+			used += snprintf(mods + used, used < sizeof(mods) ? sizeof(mods) - used : 0,
+					 "%s%s", i ? "," : "", p->modules[i]);
+		printf("%-7s %-16s %-6s %-27s %s\n", p->name, p->driver ? p->driver : "-",
+		       p->family ? p->family : "-", *mods ? mods : "-", p->summary);
+	}
+	return 0;
+}
+
 static int bind_all(const char *driver, char **addrs, int n)
 {
 	char name[UDRV_PCI_ADDR_STRLEN];
@@ -133,11 +160,12 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "bind", required_argument, NULL, 'b' },
 		{ "unbind", no_argument, NULL, 'u' },
+		{ "paths", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *slot = NULL, *id = NULL, *driver = NULL;
-	bool show = false, unbind = false, verbose = false;
+	bool show = false, unbind = false, verbose = false, list_paths = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vs:d:b:uh", opts, NULL)) != -1) {
@@ -160,6 +188,9 @@ int main(int argc, char **argv)
 		case 'u':
 			unbind = true;
 			break;
+		case 'P':
+			list_paths = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -167,8 +198,13 @@ int main(int argc, char **argv)
 			return usage_error(NULL); /* getopt said what */
 		}
 	}
-	if (show + unbind + !!driver != 1)
-		return usage_error("give exactly one of --status, -b DRIVER and -u");
+	if (show + unbind + !!driver + list_paths != 1)
+		return usage_error("give exactly one of --status, -b DRIVER, -u and --paths");
+	if (list_paths) {
+		if (optind < argc || slot || id || verbose)
+			return usage_error("--paths takes no arguments");
+		return paths();
+	}
 	if (show) {
 		if (optind < argc)
 			return usage_error("--status takes no addresses (filter with -s SLOT)");

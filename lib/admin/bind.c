@@ -4,14 +4,14 @@
  * drivers_probe, a check of the result, and the checks that make it safe
  * (modules loaded, device not in use, IOMMU group usable by VFIO).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bind_internal.h"
+#include "admin.h"
+#include "vfio/vfio.h"
 
 #include <udrv/bind.h>
 
@@ -24,22 +24,10 @@ struct target {
 	char override[UDRV_DRIVER_NAME_MAX]; /* driver_override now, "" if none */
 };
 
-static const struct {
-	const char *driver;
-	const char *modules[2];
-	const char *remedy;
-} driver_modules[] = {
-	{ "vfio-pci", { "vfio-pci", "vfio_iommu_type1" },
-	  "load it by hand (modprobe vfio-pci), or use a kernel with CONFIG_VFIO_PCI" },
-	{ "uio_pci_generic", { "uio_pci_generic" },
-	  "load it by hand (modprobe uio_pci_generic), or use a kernel with CONFIG_UIO_PCI_GENERIC" },
-	{ "udrv_stub", { "udrv_stub" },
-	  "install udrv_stub.ko (DKMS: kmod/dkms.conf) or load it by hand (insmod build/kmod/udrv_stub.ko)" },
-};
-
+/* A driver of the VFIO family: vfio-pci or one of its variants. */
 static bool is_vfio(const char *driver)
 {
-	return strstr(driver, "vfio") != NULL;
+	return udrv_access_path_for_driver(driver)->backend == UDRV_BACKEND_VFIO;
 }
 
 static int check_driver_name(const char *driver, const char *what)
@@ -61,16 +49,6 @@ bad:
 			what, driver);
 }
 
-/* Read a symlink's last component into @buf; "" if there is no link. */
-static void read_link(const char *dir, const char *attr, char *buf, size_t size)
-{
-	char path[PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	if (udrv_sysfs_link_name(path, buf, size))
-		buf[0] = '\0';
-}
-
 static int open_target(const char *addr, struct target *t)
 {
 	struct udrv_pci_addr a;
@@ -81,13 +59,13 @@ static int open_target(const char *addr, struct target *t)
 	if (ret)
 		return ret;
 	udrv_pci_addr_format(&a, t->name, sizeof(t->name));
-	if (snprintf(t->dir, sizeof(t->dir), "%s/bus/pci/devices/%s", udrv_sysfs_root(),
-		     t->name) >= (int)sizeof(t->dir))
-		return udrv_err(ENAMETOOLONG, "%s: sysfs path too long", t->name);
+	ret = udrv_sysfs_pci_path(t->name, NULL, t->dir, sizeof(t->dir));
+	if (ret)
+		return ret;
 	if (access(t->dir, F_OK))
 		return udrv_err(ENODEV, "%s: no such PCI device (%s missing; see udrv-bind --status)",
 				t->name, t->dir);
-	read_link(t->dir, "driver", t->driver, sizeof(t->driver));
+	udrv_sysfs_driver(t->name, t->driver, sizeof(t->driver));
 	snprintf(path, sizeof(path), "%s/driver_override", t->dir);
 	ret = udrv_sysfs_read_str(path, t->override, sizeof(t->override));
 	if (ret)
@@ -155,18 +133,22 @@ static bool wait_bound(const struct target *t, const char *want, char *now, size
 	int waited;
 
 	for (waited = 0;; waited += 10) {
-		read_link(t->dir, "driver", now, size);
+		udrv_sysfs_driver(t->name, now, size);
 		if (!strcmp(now, want) || waited >= BIND_WAIT_MS)
 			return !strcmp(now, want);
 		nanosleep(&tick, NULL);
 	}
 }
 
+/*
+ * Load @driver's modules unless it is registered already: those the access
+ * path table lists for it, else a module of the driver's own name.
+ */
 static int ensure_driver(const char *driver)
 {
-	const char *const *mods = NULL;
+	const struct udrv_access_path *p = udrv_access_path_for_driver(driver);
 	const char *remedy = "check the name (ls /sys/bus/pci/drivers) or load its module by hand";
-	const char *one[2] = { driver, NULL };
+	const char *const *mods = (const char *const[]){ driver, NULL };
 	char path[PATH_MAX];
 	size_t i;
 	int ret;
@@ -174,14 +156,11 @@ static int ensure_driver(const char *driver)
 	snprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", udrv_sysfs_root(), driver);
 	if (!access(path, F_OK))
 		return 0;
-	for (i = 0; i < sizeof(driver_modules) / sizeof(driver_modules[0]); i++)
-		if (!strcmp(driver, driver_modules[i].driver)) {
-			mods = driver_modules[i].modules;
-			remedy = driver_modules[i].remedy;
-		}
-	if (!mods)
-		mods = one;
-	for (i = 0; i < 2 && mods[i]; i++) {
+	if (p->driver && !strcmp(driver, p->driver)) {
+		mods = p->modules;
+		remedy = p->remedy;
+	}
+	for (i = 0; i < UDRV_ACCESS_PATH_MAX_MODULES && mods[i]; i++) {
 		ret = udrv_modprobe(mods[i], remedy);
 		if (ret)
 			return ret;
@@ -202,50 +181,17 @@ static bool noiommu_enabled(void)
 	return !udrv_sysfs_read_str(path, val, sizeof(val)) && (val[0] == 'Y' || val[0] == '1');
 }
 
-/* Drivers that leave a group usable by VFIO (driver_managed_dma in the kernel). */
-static bool vfio_friendly(const char *driver)
-{
-	return !*driver || is_vfio(driver) || !strcmp(driver, "pci-stub") ||
-	       !strcmp(driver, "pcieport");
-}
-
 static int check_vfio_group(const struct target *t, const char *driver)
 {
-	char group[32], path[PATH_MAX], dev[PATH_MAX], others[256] = "";
-	char drv[UDRV_DRIVER_NAME_MAX];
-	struct dirent *de;
-	size_t used = 0;
-	DIR *dir;
+	int group = udrv_sysfs_iommu_group(t->name);
 
-	read_link(t->dir, "iommu_group", group, sizeof(group));
-	if (!*group) {
-		if (noiommu_enabled())
-			return 0;
+	if (group == -ENOENT && noiommu_enabled())
+		return 0;
+	if (group < 0)
 		return udrv_err(ENODEV,
 				"%s: has no IOMMU group, so %s cannot take it: enable the IOMMU (VT-d or AMD-Vi in the firmware; on Intel also intel_iommu=on on the kernel command line), or use uio_pci_generic or udrv_stub",
 				t->name, driver);
-	}
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/devices", udrv_sysfs_root(), group);
-	dir = opendir(path);
-	while (dir && (de = readdir(dir))) {
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, t->name))
-			continue;
-		if (snprintf(dev, sizeof(dev), "%s/%s", path, de->d_name) >= (int)sizeof(dev))
-			continue;
-		read_link(dev, "driver", drv, sizeof(drv));
-		if (vfio_friendly(drv) || used >= sizeof(others))
-			continue;
-		used += snprintf(others + used, sizeof(others) - used, "%s%s (%s)",
-				 used ? ", " : "", de->d_name, drv);
-	}
-	if (dir)
-		closedir(dir);
-	if (!used)
-		return 0;
-	return udrv_err(EBUSY,
-			"%s: IOMMU group %s is not viable for %s: %s %s; bind every function of the group to vfio-pci (or unbind them) first",
-			t->name, group, driver, others,
-			strchr(others, ',') ? "are bound to host drivers" : "is bound to a host driver");
+	return udrv_vfio_group_viable(t->name, group, driver);
 }
 
 static int check_unused(const struct target *t)
@@ -289,10 +235,10 @@ undo:
 	snprintf(msg, sizeof(msg), "%s", udrv_last_error());
 	write_override(t, t->override);
 	if (*t->driver) {
-		read_link(t->dir, "driver", now, sizeof(now));
+		udrv_sysfs_driver(t->name, now, sizeof(now));
 		if (!*now)
 			write_to_driver(t, t->driver, "bind");
-		read_link(t->dir, "driver", now, sizeof(now));
+		udrv_sysfs_driver(t->name, now, sizeof(now));
 		return udrv_err(ret, "%s; %s", msg,
 				strcmp(now, t->driver) ? "could not put it back on its old driver" :
 							 "put back on its old driver");

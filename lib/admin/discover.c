@@ -95,7 +95,7 @@ static int check_entry(const char *dir, const char *name)
 
 	if (sscanf(name, "%x:%x:%x.%d", &dom, &bus, &dev, &func) != 4 || dom > 0x7fffffff)
 		return udrv_err(EIO,
-				"PCI scan: %s/%s is not a PCI function (expected a name like 0000:00:04.0); is UDRV_SYSFS_ROOT (%s) a sysfs tree?",
+				"PCI scan: %s/%s is not a PCI function (expected a name like 0000:00:04.0); is %s a sysfs tree?",
 				dir, name, udrv_sysfs_root());
 	for (i = 0; i <= sizeof(attrs) / sizeof(attrs[0]); i++) {
 		const char *attr = i < sizeof(attrs) / sizeof(attrs[0]) ? attrs[i] : "resource";
@@ -118,9 +118,8 @@ static int check_tree(const char *dir)
 	DIR *d = opendir(dir);
 
 	if (!d)
-		return udrv_err(errno, "PCI scan: cannot open %s: %s (is sysfs mounted%s?)", dir,
-				strerror(errno),
-				getenv("UDRV_SYSFS_ROOT") ? ", is UDRV_SYSFS_ROOT right" : "");
+		return udrv_err(errno, "PCI scan: cannot open %s: %s (is sysfs mounted?)", dir,
+				strerror(errno));
 	while (!ret && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			ret = check_entry(dir, de->d_name);
@@ -157,22 +156,13 @@ static uint32_t bar_flags(struct pci_dev *d, unsigned int i, unsigned int known)
 }
 
 /* Driver and IOMMU group: symlinks next to the function's attributes. */
-static void fill_links(const char *dir, struct udrv_pci_info *info)
+static void fill_links(struct udrv_pci_info *info)
 {
-	char path[PATH_MAX], group[32], *end;
-	long g;
+	int group = udrv_sysfs_iommu_group(info->name);
 
-	snprintf(path, sizeof(path), "%s/%s/driver", dir, info->name);
-	if (udrv_sysfs_link_name(path, info->driver, sizeof(info->driver)))
-		info->driver[0] = '\0';
-	info->iommu_group = -1;
-	snprintf(path, sizeof(path), "%s/%s/iommu_group", dir, info->name);
-	if (!udrv_sysfs_link_name(path, group, sizeof(group))) {
-		g = strtol(group, &end, 10);
-		if (end != group && !*end && g >= 0 && g <= INT32_MAX)
-			info->iommu_group = (int)g;
-	}
-	info->backend = udrv_backend_for_driver(info->driver[0] ? info->driver : NULL)->kind;
+	udrv_sysfs_driver(info->name, info->driver, sizeof(info->driver));
+	info->iommu_group = group >= 0 ? group : -1;
+	info->backend = udrv_access_path_for_driver(info->driver)->backend;
 }
 
 static void fill_info(struct pci_dev *d, struct udrv_pci_info *info)
@@ -231,7 +221,7 @@ static int append(struct scan_ctx *ctx)
  * The part that calls into libpci.  Everything it changes lives in *ctx, so
  * nothing is lost when libpci_error() longjmp()s back here.
  */
-static int scan_libpci(struct scan_ctx *ctx, const char *dir, const struct udrv_pci_filter *f)
+static int scan_libpci(struct scan_ctx *ctx, const struct udrv_pci_filter *f)
 {
 	struct pci_filter pf;
 	struct pci_dev *d;
@@ -249,7 +239,7 @@ static int scan_libpci(struct scan_ctx *ctx, const char *dir, const struct udrv_
 		if (ret)
 			return ret;
 		fill_info(d, &ctx->list[ctx->count]);
-		fill_links(dir, &ctx->list[ctx->count]);
+		fill_links(&ctx->list[ctx->count]);
 		ctx->count++;
 	}
 	return 0;
@@ -308,7 +298,7 @@ UDRV_EXPORT int udrv_pci_scan(const struct udrv_pci_filter *f, struct udrv_pci_i
 	if (pci_set_param(ctx.pacc, "sysfs.path", bus_path))
 		ret = udrv_err(ENOTSUP, "PCI scan: this libpci has no sysfs access method");
 	else
-		ret = scan_libpci(&ctx, dir, f);
+		ret = scan_libpci(&ctx, f);
 	cleanup_libpci(&ctx);
 	current_scan = outer;
 

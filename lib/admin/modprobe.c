@@ -2,7 +2,10 @@
 /*
  * Loading a kernel module with modprobe, started by posix_spawn (no fork of
  * a possibly large, multi-threaded driver process) with its output captured
- * for the error message.
+ * for the error message.  The program is found at fixed paths, as the
+ * kernel's own modprobe_path, never through $PATH, and runs with a fixed
+ * environment: binding is done by root and setuid programs, whose
+ * environment must not choose what they run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +15,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bind_internal.h"
+#include "admin.h"
 
-extern char **environ;
+static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+static const char *const modprobe_paths[] = {
+	"/sbin/modprobe", "/usr/sbin/modprobe", "/bin/modprobe", "/usr/bin/modprobe",
+};
+
+#ifdef UDRV_TEST_HOOKS
+static const char *test_modprobe;
+
+void udrv_test_set_modprobe(const char *path)
+{
+	test_modprobe = path;
+}
+#endif
 
 static int spawn(const char *prog, const char *module, int out, pid_t *pid)
 {
@@ -31,9 +47,29 @@ static int spawn(const char *prog, const char *module, int out, pid_t *pid)
 	if (!ret)
 		ret = posix_spawn_file_actions_adddup2(&fa, out, 2);
 	if (!ret)
-		ret = strchr(prog, '/') ? posix_spawn(pid, prog, &fa, NULL, argv, environ) :
-					  posix_spawnp(pid, prog, &fa, NULL, argv, environ);
+		ret = posix_spawn(pid, prog, &fa, NULL, argv, clean_env);
 	posix_spawn_file_actions_destroy(&fa);
+	return ret;
+}
+
+/* Start the first modprobe there is; *@prog names what was run (or tried). */
+static int start(const char *module, int out, pid_t *pid, const char **prog)
+{
+	size_t i;
+	int ret = ENOENT;
+
+#ifdef UDRV_TEST_HOOKS
+	if (test_modprobe) {
+		*prog = test_modprobe;
+		return access(*prog, X_OK) ? errno : spawn(*prog, module, out, pid);
+	}
+#endif
+	for (i = 0; ret == ENOENT && i < UDRV_ARRAY_SIZE(modprobe_paths); i++) {
+		*prog = modprobe_paths[i];
+		ret = access(*prog, X_OK) ? errno : spawn(*prog, module, out, pid);
+	}
+	if (ret == ENOENT)
+		*prog = "modprobe (in /sbin, /usr/sbin, /bin or /usr/bin)";
 	return ret;
 }
 
@@ -67,26 +103,15 @@ static void collect(int fd, char *buf, size_t size)
 
 int udrv_modprobe(const char *module, const char *why)
 {
-	static const char *const fallback[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
-	const char *prog = getenv("UDRV_MODPROBE");
+	const char *prog;
 	char out[384] = "";
 	int pipefd[2], status, ret;
 	pid_t pid;
-	size_t i;
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return udrv_err(errno, "loading %s: cannot create a pipe: %s", module,
 				strerror(errno));
-	if (prog && *prog) {
-		ret = access(prog, X_OK) ? errno : spawn(prog, module, pipefd[1], &pid);
-	} else {
-		prog = "modprobe";
-		ret = spawn(prog, module, pipefd[1], &pid);
-		for (i = 0; ret == ENOENT && i < sizeof(fallback) / sizeof(fallback[0]); i++) {
-			prog = fallback[i];
-			ret = spawn(prog, module, pipefd[1], &pid);
-		}
-	}
+	ret = start(module, pipefd[1], &pid, &prog);
 	close(pipefd[1]);
 	if (ret) {
 		close(pipefd[0]);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bind_internal.h"
+#include "admin.h"
 
 int udrv_sysfs_write(const char *path, const char *val)
 {

@@ -21,7 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "bind_internal.h"
+#include "admin.h"
 
 #define MAX_DEVS 8
 #define MAX_SHOWN 4
@@ -60,23 +60,23 @@ static void add_class_dir(struct devset *s, const char *dir)
 
 static void collect_devs(const char *name, struct devset *s)
 {
-	const char *root = udrv_sysfs_root();
-	char path[PATH_MAX], driver[64], group[32];
+	char path[PATH_MAX], driver[64];
+	int group;
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/uio", root, name);
-	add_class_dir(s, path);
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev", root, name);
-	add_class_dir(s, path);
+	if (!udrv_sysfs_pci_path(name, "uio", path, sizeof(path)))
+		add_class_dir(s, path);
+	if (!udrv_sysfs_pci_path(name, "vfio-dev", path, sizeof(path)))
+		add_class_dir(s, path);
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root, name);
-	if (udrv_sysfs_link_name(path, driver, sizeof(driver)) || !strstr(driver, "vfio"))
+	udrv_sysfs_driver(name, driver, sizeof(driver));
+	if (!*driver || udrv_access_path_for_driver(driver)->backend != UDRV_BACKEND_VFIO)
 		return;
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", root, name);
-	if (udrv_sysfs_link_name(path, group, sizeof(group)))
+	group = udrv_sysfs_iommu_group(name);
+	if (group < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/class/vfio/%s/dev", root, group);
+	snprintf(path, sizeof(path), "%s/class/vfio/%d/dev", udrv_sysfs_root(), group);
 	add_dev_attr(s, path);
-	snprintf(path, sizeof(path), "%s/class/vfio/noiommu-%s/dev", root, group);
+	snprintf(path, sizeof(path), "%s/class/vfio/noiommu-%d/dev", udrv_sysfs_root(), group);
 	add_dev_attr(s, path);
 }
 

@@ -10,14 +10,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "udrv_internal.h"
+#include <linux/pci_regs.h>
 
-#define PCI_MSIX_FLAGS       2
-#define PCI_MSIX_FLAGS_QSIZE 0x07ff
-#define PCI_MSIX_TABLE       4
-#define PCI_MSIX_PBA         8
-#define PCI_MSIX_BIR         0x7
-#define PCI_MSIX_ENTRY_SIZE  16
+#include "udrv_internal.h"
 
 int udrv_ranges_subtract(uint64_t size, const struct udrv_range *holes, unsigned int nholes,
 			 uint64_t page, struct udrv_range *out, unsigned int *nout)
@@ -81,13 +76,13 @@ int udrv_msix_holes(struct udrv_device *dev, unsigned int bar, struct udrv_range
 	if (ret)
 		return ret;
 	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
-	if ((table & PCI_MSIX_BIR) == bar) {
-		holes[*nholes].offset = table & ~PCI_MSIX_BIR;
+	if ((table & PCI_MSIX_TABLE_BIR) == bar) {
+		holes[*nholes].offset = table & PCI_MSIX_TABLE_OFFSET;
 		holes[*nholes].size = entries * PCI_MSIX_ENTRY_SIZE;
 		(*nholes)++;
 	}
-	if ((pba & PCI_MSIX_BIR) == bar) {
-		holes[*nholes].offset = pba & ~PCI_MSIX_BIR;
+	if ((pba & PCI_MSIX_PBA_BIR) == bar) {
+		holes[*nholes].offset = pba & PCI_MSIX_PBA_OFFSET;
 		holes[*nholes].size = (entries + 63) / 64 * 8;
 		(*nholes)++;
 	}

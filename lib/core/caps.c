@@ -7,14 +7,13 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <linux/pci_regs.h>
+
 #include "udrv_internal.h"
 
-#define PCI_STATUS          0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_EXT_CAP_START   0x100
+#define PCI_EXT_CAP_START   PCI_CFG_SPACE_SIZE
 /* A capability is at least 4 bytes, so no list can be longer than this. */
-#define MAX_CAPS            (4096 / 4)
+#define MAX_CAPS            (PCI_CFG_SPACE_EXP_SIZE / 4)
 
 static uint16_t rd16(const struct udrv_cap_walk_buf *c, unsigned int off)
 {

@@ -4,14 +4,11 @@
  */
 #include <errno.h>
 
+#include <linux/pci_regs.h>
+
 #include "udrv_internal.h"
 
-#define PCI_COMMAND        0x04
-#define PCI_COMMAND_IO     0x0001
-#define PCI_COMMAND_MEMORY 0x0002
-#define PCI_COMMAND_MASTER 0x0004
-
-static int update_command(struct udrv_device *dev, uint16_t set, uint16_t clear)
+int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear)
 {
 	uint16_t cmd;
 	int ret = udrv_config_read16(dev, PCI_COMMAND, &cmd);
@@ -25,8 +22,8 @@ static int update_command(struct udrv_device *dev, uint16_t set, uint16_t clear)
 
 UDRV_EXPORT int udrv_set_bus_master(struct udrv_device *dev, int on)
 {
-	return on ? update_command(dev, PCI_COMMAND_MASTER, 0) :
-		    update_command(dev, 0, PCI_COMMAND_MASTER);
+	return on ? udrv_update_command(dev, PCI_COMMAND_MASTER, 0) :
+		    udrv_update_command(dev, 0, PCI_COMMAND_MASTER);
 }
 
 UDRV_EXPORT int udrv_enable(struct udrv_device *dev)
@@ -40,7 +37,7 @@ UDRV_EXPORT int udrv_enable(struct udrv_device *dev)
 			continue;
 		set |= info.flags & UDRV_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
 	}
-	return update_command(dev, set, 0);
+	return udrv_update_command(dev, set, 0);
 }
 
 UDRV_EXPORT int udrv_reset(struct udrv_device *dev)

@@ -4,16 +4,16 @@
  * buffer; here the mask is checked and remembered, and the device's buffers
  * are kept in a balanced tree by address (dma_tree.c), so filing, freeing
  * and udrv_dma_addr() are O(log n) however many buffers there are and in
- * whatever order they are freed.
+ * whatever order they are freed.  The device's DMA lock guards the tree and
+ * the mask, so any number of threads may use one device's DMA calls at once
+ * (<udrv/dma.h>); it is held across the backend's op, which also keeps two
+ * threads from mapping the same memory.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-
-#include <linux/dma-buf.h>
 
 #include "udrv_internal.h"
 
@@ -28,46 +28,54 @@ uint64_t udrv_dma_limit(const struct udrv_device *dev)
 
 UDRV_EXPORT int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 {
-	int ret;
+	int ret = 0;
 
-	if (bits < 24 || bits > 64)
-		return udrv_err(EINVAL, "%s: DMA mask of %u bits: must be 24 to 64", dev->name, bits);
-	if (dev->ops->dma_set_mask) {
+	if (bits < UDRV_DMA_MASK_BITS_MIN || bits > UDRV_DMA_MASK_BITS_MAX)
+		return udrv_err(EINVAL, "%s: DMA mask of %u bits: must be %d to %d", dev->name, bits,
+				UDRV_DMA_MASK_BITS_MIN, UDRV_DMA_MASK_BITS_MAX);
+	pthread_mutex_lock(&dev->dma.lock);
+	if (dev->ops->dma_set_mask)
 		ret = dev->ops->dma_set_mask(dev, bits);
-		if (ret)
-			return ret;
-	}
-	dev->dma.mask_bits = bits;
-	return 0;
+	if (!ret)
+		dev->dma.mask_bits = bits;
+	pthread_mutex_unlock(&dev->dma.lock);
+	return ret;
 }
 
-/* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer. */
-static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool streaming,
-		   struct udrv_dma **bufp)
+/* Check the arguments of a new buffer; its page-rounded length in *@len. */
+static int check_new(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp,
+		     size_t *len)
 {
-	int (*op)(struct udrv_device *, size_t, struct udrv_dma_buf *) = dev->ops->dma_alloc;
 	size_t pg = (size_t)getpagesize(); /* sysconf() costs ~50 instructions a call */
-	size_t len = (size + pg - 1) & ~(pg - 1);
-	struct udrv_dma_buf *buf;
-	int ret;
 
+	*len = (size + pg - 1) & ~(pg - 1);
 	if (!bufp)
 		return udrv_err(EINVAL, "%s: no buffer pointer given", dev->name);
 	*bufp = NULL;
-	if (!op)
+	if (!dev->ops->dma_alloc)
 		return udrv_err(ENOTSUP, "%s: the %s backend has no DMA (bind the device to vfio-pci, udrv_stub or uio_pci_generic)",
-				dev->name, dev->ops->name);
+				dev->name, dev->ops->path.name);
 	if (vaddr && !dev->ops->dma_map)
 		return udrv_err(ENOTSUP, "%s: mapping your own memory needs an IOMMU (vfio-pci); use udrv_dma_alloc() on the %s backend",
-				dev->name, dev->ops->name);
+				dev->name, dev->ops->path.name);
 	if (!size)
 		return udrv_err(EINVAL, "%s: DMA buffer of 0 bytes", dev->name);
-	if (len < size || (vaddr && (uintptr_t)vaddr + len < (uintptr_t)vaddr))
+	if (*len < size || (vaddr && (uintptr_t)vaddr + *len < (uintptr_t)vaddr))
 		return udrv_err(EINVAL, "%s: DMA buffer of %zu bytes%s runs past the end of the address space",
 				dev->name, size, vaddr ? " at that address" : "");
 	if (vaddr && ((uintptr_t)vaddr & (pg - 1)))
 		return udrv_err(EINVAL, "%s: %p is not page-aligned (allocate with mmap or posix_memalign)",
 				dev->name, vaddr);
+	return 0;
+}
+
+/* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer; under the lock. */
+static int new_buf_locked(struct udrv_device *dev, void *vaddr, size_t size, size_t len,
+			  bool streaming, struct udrv_dma **bufp)
+{
+	struct udrv_dma_buf *buf;
+	int ret;
+
 	if (vaddr && udrv_dma_tree_find(dev->dma.tree, vaddr, len))
 		return udrv_err(EEXIST, "%s: %p is already in a DMA buffer of this device: use udrv_dma_addr()",
 				dev->name, vaddr);
@@ -80,7 +88,7 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 		buf->pub.size = len;
 		ret = dev->ops->dma_map(dev, buf);
 	} else {
-		ret = op(dev, size, buf);
+		ret = dev->ops->dma_alloc(dev, size, buf);
 	}
 	/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
 	if (!ret && !vaddr && udrv_dma_tree_find(dev->dma.tree, buf->pub.vaddr, buf->pub.size)) {
@@ -95,6 +103,20 @@ static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool strea
 	udrv_dma_tree_insert(&dev->dma.tree, buf);
 	*bufp = &buf->pub;
 	return 0;
+}
+
+static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool streaming,
+		   struct udrv_dma **bufp)
+{
+	size_t len;
+	int ret = check_new(dev, vaddr, size, bufp, &len);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&dev->dma.lock);
+	ret = new_buf_locked(dev, vaddr, size, len, streaming, bufp);
+	pthread_mutex_unlock(&dev->dma.lock);
+	return ret;
 }
 
 UDRV_EXPORT int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp)
@@ -116,7 +138,7 @@ UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
 	return new_buf(dev, vaddr, size, false, bufp);
 }
 
-/* @pub's buffer if it is one of @dev's, else NULL. */
+/* @pub's buffer if it is one of @dev's, else NULL; under the lock. */
 static struct udrv_dma_buf *find_buf(struct udrv_device *dev, const struct udrv_dma *pub)
 {
 	struct udrv_dma_buf *buf = pub ? udrv_dma_tree_find(dev->dma.tree, pub->vaddr, 1) : NULL;
@@ -124,62 +146,85 @@ static struct udrv_dma_buf *find_buf(struct udrv_device *dev, const struct udrv_
 	return buf && &buf->pub == pub ? buf : NULL;
 }
 
+/* Release a buffer taken out of the tree; a failure is reported, the buffer forgotten. */
+static void release(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	int ret = dev->ops->dma_free(dev, buf);
+
+	if (ret)
+		udrv_err(ret, "%s: releasing the %zu-byte DMA buffer at %p (device address 0x%llx) failed: %s; its device address stays reserved",
+			 dev->name, buf->pub.size, buf->pub.vaddr, (unsigned long long)buf->pub.iova,
+			 strerror(-ret));
+	free(buf);
+}
+
 UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 {
 	struct udrv_dma_buf *buf = pub ? udrv_dma_buf_of(pub) : NULL;
+	bool mine;
 
-	/* NULL or not this device's: leave it alone. */
-	if (!buf || !udrv_dma_tree_remove(&dev->dma.tree, buf))
+	if (!buf)
 		return;
-	dev->ops->dma_free(dev, buf);
-	free(buf);
+	pthread_mutex_lock(&dev->dma.lock);
+	mine = udrv_dma_tree_remove(&dev->dma.tree, buf);
+	pthread_mutex_unlock(&dev->dma.lock);
+	/* Not this device's: leave it alone. */
+	if (mine)
+		release(dev, buf);
 }
 
 void udrv_dma_release_all(struct udrv_device *dev)
 {
-	while (dev->dma.tree)
-		udrv_dma_free(dev, &dev->dma.tree->pub);
-	if (dev->dma.ctl_fd >= 0)
-		close(dev->dma.ctl_fd);
-	dev->dma.ctl_fd = -1;
+	struct udrv_dma_buf *buf;
+
+	pthread_mutex_lock(&dev->dma.lock);
+	while ((buf = dev->dma.tree)) {
+		udrv_dma_tree_remove(&dev->dma.tree, buf);
+		release(dev, buf);
+	}
+	pthread_mutex_unlock(&dev->dma.lock);
 }
 
 UDRV_EXPORT int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *iova)
 {
-	struct udrv_dma_buf *buf = udrv_dma_tree_find(dev->dma.tree, p, 1);
-	const struct udrv_dma *b = buf ? &buf->pub : NULL;
+	struct udrv_dma_buf *buf;
+	int ret = 0;
 
-	if (!b)
-		return udrv_err(EFAULT, "%s: %p is in none of the device's DMA buffers", dev->name, p);
-	*iova = b->iova + ((const char *)p - (const char *)b->vaddr);
-	return 0;
+	pthread_mutex_lock(&dev->dma.lock);
+	buf = udrv_dma_tree_find(dev->dma.tree, p, 1);
+	if (buf)
+		*iova = buf->pub.iova + ((const char *)p - (const char *)buf->pub.vaddr);
+	else
+		ret = udrv_err(EFAULT, "%s: %p is in none of the device's DMA buffers", dev->name, p);
+	pthread_mutex_unlock(&dev->dma.lock);
+	return ret;
 }
 
 /*
  * Coherent memory (every buffer on x86 but the stub's streaming ones) needs
- * nothing; a streaming dma-buf brackets CPU access with DMA_BUF_IOCTL_SYNC,
- * which the stub turns into dma_sync_sgtable_for_cpu/for_device.
+ * nothing; a backend with streaming buffers syncs them in its dma_sync op.
  */
-static int dma_buf_sync(struct udrv_device *dev, struct udrv_dma *pub, uint64_t flags)
+static int dma_sync(struct udrv_device *dev, struct udrv_dma *pub, bool for_device)
 {
-	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_RW };
-	struct udrv_dma_buf *buf = find_buf(dev, pub);
+	struct udrv_dma_buf *buf;
+	int ret;
 
+	pthread_mutex_lock(&dev->dma.lock);
+	buf = find_buf(dev, pub);
 	if (!buf)
-		return udrv_err(EINVAL, "%s: not a DMA buffer of this device", dev->name);
-	if (buf->fd < 0)
-		return 0;
-	if (ioctl(buf->fd, DMA_BUF_IOCTL_SYNC, &s))
-		return udrv_err(errno, "%s: DMA_BUF_IOCTL_SYNC: %s", dev->name, strerror(errno));
-	return 0;
+		ret = udrv_err(EINVAL, "%s: not a DMA buffer of this device", dev->name);
+	else
+		ret = dev->ops->dma_sync ? dev->ops->dma_sync(dev, buf, for_device) : 0;
+	pthread_mutex_unlock(&dev->dma.lock);
+	return ret;
 }
 
 UDRV_EXPORT int udrv_dma_sync_for_cpu(struct udrv_device *dev, struct udrv_dma *buf)
 {
-	return dma_buf_sync(dev, buf, DMA_BUF_SYNC_START);
+	return dma_sync(dev, buf, false);
 }
 
 UDRV_EXPORT int udrv_dma_sync_for_device(struct udrv_device *dev, struct udrv_dma *buf)
 {
-	return dma_buf_sync(dev, buf, DMA_BUF_SYNC_END);
+	return dma_sync(dev, buf, true);
 }

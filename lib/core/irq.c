@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Interrupts: argument checks, the wait loop, and the UIO flavour shared by
- * uio_pci_generic and udrv_stub.  VFIO's eventfds live in backend_vfio.c.
- *
- * A UIO fd's read() returns the device's total event count; the number of
- * new events is the difference from the count at the previous wait, which
- * starts as the "event" attribute in sysfs when interrupts are enabled.
- * An eventfd's read() returns the number of events since the last read.
+ * Interrupts: argument checks and the wait loop, the same for every
+ * backend.  A backend's irq_enable gives one fd per vector; reading it says
+ * how many events arrived: an eventfd's read() returns the number since the
+ * last read, and a backend whose fds count otherwise (UIO's running total)
+ * reads them with its irq_read op.
  */
 #include <errno.h>
 #include <poll.h>
@@ -32,7 +30,7 @@ UDRV_EXPORT int udrv_irq_enable(struct udrv_device *dev, enum udrv_irq_type type
 
 	if (!dev->ops->irq_enable)
 		return udrv_err(ENOTSUP, "%s: the %s backend delivers no interrupts (bind the device to vfio-pci, udrv_stub or uio_pci_generic)",
-				dev->name, dev->ops->name);
+				dev->name, dev->ops->path.name);
 	if ((unsigned int)type > UDRV_IRQ_MSIX)
 		return udrv_err(EINVAL, "%s: unknown interrupt type %d", dev->name, (int)type);
 	if (!nvec || (type == UDRV_IRQ_INTX && nvec != 1))
@@ -42,20 +40,28 @@ UDRV_EXPORT int udrv_irq_enable(struct udrv_device *dev, enum udrv_irq_type type
 		return udrv_err(EBUSY, "%s: interrupts are already enabled (%s); udrv_irq_disable() first",
 				dev->name, udrv_irq_type_name(dev->irq.type));
 	ret = dev->ops->irq_enable(dev, type, nvec);
+	if (ret && dev->irq.type) {
+		/* Started, then failed (e.g. unmasking): stop it, keep the message. */
+		struct udrv_err_saved saved;
+
+		udrv_err_save(&saved);
+		dev->ops->irq_disable(dev);
+		memset(&dev->irq, 0, sizeof(dev->irq));
+		udrv_err_restore(&saved);
+	}
 	return ret ? ret : (int)dev->irq.type;
 }
 
 UDRV_EXPORT void udrv_irq_disable(struct udrv_device *dev)
 {
-	unsigned int i;
+	struct udrv_err_saved saved;
 
 	if (!dev || !dev->irq.type)
 		return;
+	udrv_err_save(&saved);
 	dev->ops->irq_disable(dev);
-	for (i = 0; dev->irq.fds_owned && i < dev->irq.nvec; i++)
-		close(dev->irq.fds[i]);
-	free(dev->irq.fds);
 	memset(&dev->irq, 0, sizeof(dev->irq));
+	udrv_err_restore(&saved);
 }
 
 static int check_vec(struct udrv_device *dev, unsigned int vec)
@@ -84,23 +90,15 @@ static long long now_ms(void)
 }
 
 /* Read what a readable fd says: > 0 new events, 0 stale readiness, < 0 error. */
-static int read_events(struct udrv_device *dev, int fd, uint64_t *events)
+static int read_events(struct udrv_device *dev, unsigned int vec, uint64_t *events)
 {
-	uint32_t count;
 	ssize_t n;
 
-	if (!dev->irq.uio) {
-		n = read(fd, events, sizeof(*events));
-		if (n == sizeof(*events))
-			return 1;
-	} else {
-		n = read(fd, &count, sizeof(count));
-		if (n == sizeof(count)) {
-			*events = (uint32_t)(count - dev->irq.uio_last);
-			dev->irq.uio_last = count;
-			return *events ? 1 : 0;
-		}
-	}
+	if (dev->ops->irq_read)
+		return dev->ops->irq_read(dev, vec, events);
+	n = read(dev->irq.fds[vec], events, sizeof(*events));
+	if (n == sizeof(*events))
+		return 1;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	return udrv_err(n < 0 ? errno : EIO, "%s: reading interrupt events: %s", dev->name,
@@ -122,7 +120,7 @@ UDRV_EXPORT int udrv_irq_wait(struct udrv_device *dev, unsigned int vec, int tim
 	 * non-blocking, a signal, a stale UIO count), poll() waits.
 	 */
 	if (timeout_ms < 0) {
-		ret = read_events(dev, dev->irq.fds[vec], events);
+		ret = read_events(dev, vec, events);
 		if (ret != 0)
 			return ret < 0 ? ret : 0;
 	}
@@ -138,12 +136,13 @@ UDRV_EXPORT int udrv_irq_wait(struct udrv_device *dev, unsigned int vec, int tim
 			if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
 				return udrv_err(EIO, "%s: interrupt fd reports an error (device unbound?)",
 						dev->name);
-			ret = read_events(dev, p.fd, events);
+			ret = read_events(dev, vec, events);
 			if (ret != 0)
 				return ret < 0 ? ret : 0;
 		}
 		if (timeout_ms >= 0 && now_ms() >= deadline)
-			return -ETIMEDOUT;
+			return udrv_err(ETIMEDOUT, "%s: no interrupt on vector %u within %d ms",
+					dev->name, vec, timeout_ms);
 	}
 }
 
@@ -163,27 +162,4 @@ UDRV_EXPORT int udrv_irq_trigger(struct udrv_device *dev, unsigned int vec)
 	if (!dev->ops->irq_trigger)
 		return udrv_err(ENOTSUP, "%s: software-triggered interrupts need VFIO", dev->name);
 	return dev->ops->irq_trigger(dev, vec);
-}
-
-/* UIO: the one vector is /dev/uioN; start counting from the sysfs "event" value. */
-int udrv_uio_irq_setup(struct udrv_device *dev)
-{
-	char path[PATH_MAX], attr[64];
-	uint64_t count;
-	int ret;
-
-	snprintf(attr, sizeof(attr), "uio/uio%d/event", dev->uio_num);
-	ret = udrv_sysfs_dev_path(dev, attr, path, sizeof(path));
-	if (!ret)
-		ret = udrv_sysfs_read_u64(path, &count);
-	if (ret)
-		return udrv_err(-ret, "%s: cannot read %s", dev->name, path);
-	dev->irq.fds = malloc(sizeof(int));
-	if (!dev->irq.fds)
-		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	dev->irq.fds[0] = dev->uio_fd;
-	dev->irq.nvec = 1;
-	dev->irq.uio = true;
-	dev->irq.uio_last = (uint32_t)count;
-	return 0;
 }

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libudrv internals: the device structure, the backend ops table every
- * access path implements, and helpers shared between backends.
+ * libudrv internals shared by the core and the backends: the device
+ * structure, the ops table every access path implements, and the core's
+ * helpers.  Nothing here knows any particular backend: a backend keeps its
+ * own state behind dev->priv and releases it in its close op.
  */
 #ifndef UDRV_INTERNAL_H
 #define UDRV_INTERNAL_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <udrv/udrv.h>
 
 #define UDRV_EXPORT __attribute__((visibility("default")))
+
+#define UDRV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A 2 MiB huge page: the largest natural alignment of a DMA buffer. */
+#define UDRV_HUGE_2M (2UL << 20)
 
 struct udrv_bar_map {
 	void *base;       /* what mmap() returned */
@@ -24,42 +32,48 @@ struct udrv_bar_map {
 	unsigned int nranges;
 };
 
-/* Per-BAR state of a device: cached description, mapping, I/O-port fd. */
+/* Per-BAR state of a device: cached description and mapping. */
 struct udrv_bar {
 	struct udrv_bar_info info;
 	bool have_info;
 	struct udrv_bar_map map;
-	int io_fd;        /* sysfs resourceN for I/O-port access, or -1 */
 };
 
 struct udrv_dma_buf;
 
 /**
  * struct udrv_backend_ops - one access path
- * @kind:         which backend this is
- * @name:         short name, as udrv_backend_name() returns
- * @open:         acquire the device (fds, containers); undo everything on error
- * @close:        release what open acquired (mappings are already gone)
+ * @path:         what the path is: name, driver, modules (<udrv/access_path.h>);
+ *                first, so a public &struct udrv_access_path leads back here
+ * @open:         acquire the device (fds, containers) into dev->priv and set
+ *                dev->config_size; undo everything on error
+ * @close:        release what open acquired, dev->priv included (mappings,
+ *                interrupts and DMA buffers are already gone)
  * @bar_info:     describe a BAR
  * @bar_map:      map a whole memory BAR into @map
  * @config_read:  pread() semantics on config space
  * @config_write: pwrite() semantics on config space
  * @bar_rw:       one access of @width bytes to an I/O-port BAR (checked by the caller)
  * @reset:        reset the function
- * @irq_enable:   start interrupts of @type (never BEST) on @nvec vectors, fill dev->irq
- * @irq_disable:  stop them; irq.c closes the fds it owns
+ * @irq_enable:   start interrupts of @type (never BEST) on @nvec vectors, fill
+ *                dev->irq (type, nvec, fds: the backend's, one per vector)
+ * @irq_disable:  stop them and release what irq_enable acquired (fds array included)
+ * @irq_read:     read what @vec's readable fd says into @events: > 0 new
+ *                events, 0 nothing new, < 0 error; NULL means eventfd counters
  * @irq_rearm:    let the next interrupt of @vec through
  * @irq_trigger:  raise @vec's event from software, or NULL
  * @dma_alloc:    fill @buf (vaddr, iova, size page-rounded, map_base/map_len, fd);
  *                buf->streaming asks for a streaming buffer
- * @dma_free:     undo dma_alloc
+ * @dma_free:     undo dma_alloc or dma_map; returns 0, or a negative errno
+ *                when something could not be released (no message: teardown)
  * @dma_set_mask: tell the kernel side about a new mask, or NULL
  * @dma_map:      map the caller's memory at buf->pub.vaddr (size set), or NULL
+ * @dma_sync:     hand a streaming buffer to the CPU or (@for_device) to the
+ *                device, or NULL: the path's buffers are coherent
  * A NULL irq_enable means the path has no interrupts, a NULL dma_alloc no DMA.
  */
 struct udrv_backend_ops {
-	enum udrv_backend kind;
-	const char *name;
+	struct udrv_access_path path;
 	int (*open)(struct udrv_device *dev);
 	void (*close)(struct udrv_device *dev);
 	int (*bar_info)(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info);
@@ -71,12 +85,14 @@ struct udrv_backend_ops {
 	int (*reset)(struct udrv_device *dev);
 	int (*irq_enable)(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec);
 	void (*irq_disable)(struct udrv_device *dev);
+	int (*irq_read)(struct udrv_device *dev, unsigned int vec, uint64_t *events);
 	int (*irq_rearm)(struct udrv_device *dev, unsigned int vec);
 	int (*irq_trigger)(struct udrv_device *dev, unsigned int vec);
 	int (*dma_alloc)(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
-	void (*dma_free)(struct udrv_device *dev, struct udrv_dma_buf *buf);
+	int (*dma_free)(struct udrv_device *dev, struct udrv_dma_buf *buf);
 	int (*dma_set_mask)(struct udrv_device *dev, unsigned int bits);
 	int (*dma_map)(struct udrv_device *dev, struct udrv_dma_buf *buf);
+	int (*dma_sync)(struct udrv_device *dev, struct udrv_dma_buf *buf, bool for_device);
 };
 
 /* A DMA buffer: the public part first, then what it takes to release it. */
@@ -84,7 +100,7 @@ struct udrv_dma_buf {
 	struct udrv_dma pub;      /* first: a handle is its buffer (udrv_dma_buf_of()) */
 	void *map_base;           /* what to munmap; NULL for the caller's memory */
 	size_t map_len;
-	int fd;                   /* stub streaming dma-buf fd (for syncs), or -1 */
+	int fd;                   /* the backend's per-buffer fd (for syncs), or -1 */
 	bool streaming;
 	struct udrv_dma_buf *left, *right; /* dma_tree.c */
 	uint32_t prio;
@@ -96,50 +112,49 @@ static inline struct udrv_dma_buf *udrv_dma_buf_of(struct udrv_dma *pub)
 	return (struct udrv_dma_buf *)pub;
 }
 
-/* DMA state of a device (dma.c). */
+/* DMA state of a device (dma.c); @lock guards the tree and the mask. */
 struct udrv_dma_state {
+	pthread_mutex_t lock;
 	unsigned int mask_bits;   /* 0 means 64 */
 	struct udrv_dma_buf *tree; /* by address (dma_tree.c) */
-	int ctl_fd;               /* udrv_stub's /dev/udrv/<address>, or -1 */
 };
 
-/* Interrupt state of a device (irq.c). */
+/* Interrupt state of a device (irq.c); the fds belong to the backend. */
 struct udrv_irq {
 	enum udrv_irq_type type;  /* 0: not enabled */
 	unsigned int nvec;
 	int *fds;                 /* per vector */
-	bool fds_owned;           /* eventfds to close (VFIO); else the UIO fd */
-	bool uio;                 /* events are UIO 32-bit counts, not eventfd counters */
-	uint32_t uio_last;        /* UIO count at the last wait */
 };
-
-struct udrv_vfio;
 
 struct udrv_device {
 	struct udrv_pci_addr addr;
 	char name[UDRV_PCI_ADDR_STRLEN];
 	const struct udrv_backend_ops *ops;
+	void *priv;              /* the backend's own state */
 	struct udrv_bar bars[UDRV_NUM_BARS];
-	int config_fd;           /* sysfs config file (UIO, stub, sysfs) or -1 */
 	size_t config_size;      /* 256 or 4096 */
-	int uio_fd;              /* /dev/uioN (UIO, stub) or -1 */
-	int uio_num;             /* N of /dev/uioN, or -1 */
-	struct udrv_vfio *vfio;  /* VFIO state, or NULL */
 	struct udrv_irq irq;
 	struct udrv_dma_state dma;
 };
 
-extern const struct udrv_backend_ops udrv_vfio_ops;
-extern const struct udrv_backend_ops udrv_uio_ops;
-extern const struct udrv_backend_ops udrv_stub_ops;
-extern const struct udrv_backend_ops udrv_sysfs_ops;
-
 /* error.c: record a message for udrv_last_error(); returns -abs(err). */
 int udrv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* device.c */
-const struct udrv_backend_ops *udrv_backend_for_driver(const char *driver);
+/*
+ * error.c: teardown (close, free, disable) must not replace the message of
+ * the failure the caller is handling.  Save it before, put it back after.
+ */
+struct udrv_err_saved {
+	char msg[512];
+};
+void udrv_err_save(struct udrv_err_saved *s);
+void udrv_err_restore(const struct udrv_err_saved *s);
+
+/* access_path.c: the table (lib/backend/backends.def) */
 const struct udrv_backend_ops *udrv_backend_ops(enum udrv_backend kind);
+const struct udrv_backend_ops *udrv_backend_for_driver(const char *driver);
+
+/* device.c */
 int udrv_bar_cached_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info **info);
 
 /* bar_ranges.c: [0, size) minus page-rounded @holes, in ascending order. */
@@ -149,17 +164,6 @@ int udrv_msix_holes(struct udrv_device *dev, unsigned int bar, struct udrv_range
 		    unsigned int *nholes);
 int udrv_map_ranges(struct udrv_device *dev, int fd, off_t file_off, int prot,
 		    const struct udrv_range *ranges, unsigned int n, struct udrv_bar_map *map);
-
-/* vfio_container.c: the process's container and its groups */
-const char *udrv_dev_root(void);
-int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu);
-int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
-void udrv_vfio_put_group(int group_id);
-int udrv_vfio_container_fd(void);
-int udrv_vfio_not_viable(struct udrv_device *dev, int group_id);
-int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
-			 uint64_t *iova);
-void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
 
 /* dma.c */
 uint64_t udrv_dma_limit(const struct udrv_device *dev);
@@ -172,34 +176,33 @@ bool udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
 /* The buffer overlapping [p, p + len), or NULL. */
 struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *root, const void *p, size_t len);
 
-/* dma_vfio.c, dma_stub.c, dma_uio.c: the backends' DMA ops */
-int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
-int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
-void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
-int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
-void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
-int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits);
-int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
-void udrv_uio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
+/* command.c: set and clear bits of the Command register (one write, if any). */
+int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear);
 
-/* irq.c */
-int udrv_uio_irq_setup(struct udrv_device *dev);
-
-/* sysfs.c: paths below $UDRV_SYSFS_ROOT (default /sys) */
+/*
+ * roots.c: where sysfs and device nodes live: /sys and /dev.  Only a
+ * library built for the unit tests (-DUDRV_TEST_HOOKS) can move them, with
+ * udrv_test_set_roots(); a release build has no way to, so no environment
+ * or caller can point a privileged program elsewhere.
+ */
 const char *udrv_sysfs_root(void);
+const char *udrv_dev_root(void);
+#ifdef UDRV_TEST_HOOKS
+void udrv_test_set_roots(const char *sysfs, const char *dev);
+#endif
+
+/* sysfs.c: a PCI function's sysfs attributes, below udrv_sysfs_root(). */
+int udrv_sysfs_pci_path(const char *name, const char *attr, char *buf, size_t size);
 int udrv_sysfs_dev_path(const struct udrv_device *dev, const char *attr, char *buf, size_t size);
 int udrv_sysfs_read_str(const char *path, char *buf, size_t size);
 int udrv_sysfs_read_u64(const char *path, uint64_t *val);
 int udrv_sysfs_link_name(const char *path, char *buf, size_t size);
+/* The function's bound driver into @buf ("" if none). */
+void udrv_sysfs_driver(const char *name, char *buf, size_t size);
+/* The function's IOMMU group number, or -ENOENT if it has none (-EINVAL if unreadable). */
+int udrv_sysfs_iommu_group(const char *name);
 int udrv_sysfs_resource(const struct udrv_device *dev, unsigned int bar, uint64_t *start,
 			uint64_t *size, uint64_t *flags);
 int udrv_sysfs_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info);
-int udrv_sysfs_config_open(struct udrv_device *dev);
-ssize_t udrv_sysfs_config_read(struct udrv_device *dev, void *buf, size_t len, off_t off);
-ssize_t udrv_sysfs_config_write(struct udrv_device *dev, const void *buf, size_t len, off_t off);
-int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
-int udrv_sysfs_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
-		      void *val, bool write);
-int udrv_sysfs_reset(struct udrv_device *dev);
 
 #endif /* UDRV_INTERNAL_H */

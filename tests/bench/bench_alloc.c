@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The IOVA allocator (lib/iova.c) as the live buffer count grows: the cost
+ * The IOVA allocator (lib/backend/vfio/iova.c) as the live buffer count grows: the cost
  * of one udrv_iova_free() and one udrv_iova_alloc_below() with about 100,
  * 1,000 and 10,000 buffers live, in steady-state churn.  Each batch frees
  * 16 live buffers picked at random (random order is the worst
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "iova.h"
+#include "vfio/iova.h"
 
 #define PG 4096ULL
 #define MiB (1ULL << 20)

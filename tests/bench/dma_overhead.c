@@ -59,7 +59,10 @@ __attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, si
 
 int main(int argc, char **argv)
 {
-	struct udrv_device dev = { .ops = &udrv_vfio_ops, .dma = { .mask_bits = 36 } };
+	struct udrv_device dev = {
+		.ops = udrv_backend_ops(UDRV_BACKEND_VFIO),
+		.dma = { .lock = PTHREAD_MUTEX_INITIALIZER, .mask_bits = 36 },
+	};
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
 	long rounds = argc > 2 ? strtol(argv[2], NULL, 0) : 10;
 	struct udrv_dma **bufs = calloc(n, sizeof(*bufs));
@@ -71,8 +74,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	strcpy(dev.name, "0000:00:00.0");
-	dev.config_fd = dev.uio_fd = dev.uio_num = -1;
-	dev.dma.ctl_fd = -1;
 	pairs_udrv(&dev, mem, n, bufs); /* first round: IOVA space setup */
 	t0 = bench_now_ns();
 	for (long r = 0; r < rounds; r++)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "fake_sysfs.h"
+#include "udrv_internal.h"
 
 static char root[256];
 
@@ -31,6 +32,7 @@ const char *fake_sysfs_create(void)
 	snprintf(root, sizeof(root), "/tmp/udrv-fake-sysfs-XXXXXX");
 	assert_non_null(mkdtemp(root));
 	setenv("UDRV_SYSFS_ROOT", root, 1);
+	udrv_test_set_roots(root, NULL);
 	return root;
 }
 
@@ -41,6 +43,12 @@ void fake_sysfs_destroy(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);
 	unsetenv("UDRV_SYSFS_ROOT");
+	udrv_test_set_roots(NULL, NULL);
+}
+
+void fake_sysfs_set_roots(const char *sysfs, const char *dev)
+{
+	udrv_test_set_roots(sysfs, dev);
 }
 
 void fake_sysfs_put(const char *rel, const void *data, size_t len)

@@ -5,7 +5,7 @@
  * purpose, performs it on the plain file, then does the kernel's part -
  * drivers_probe binds the function to its driver_override, unbind removes
  * the driver link, bind adds it.  modprobe is a shell script
- * ($UDRV_MODPROBE) that registers the driver in the fake tree.
+ * (udrv_test_set_modprobe()) that registers the driver in the fake tree.
  *
  * Also here: the catalogue of bad inputs to every discovery, binding and
  * monitor entry point, each with the message it must produce.
@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "bind_internal.h"
+#include "admin.h"
 #include "fake_sysfs.h"
 
 #include <udrv/bind.h>
@@ -145,8 +145,8 @@ static void add_function(const char *addr, const char *driver, int group)
 	assert_int_equal(symlink(target, path), 0);
 }
 
+/* After a line setting UDRV_SYSFS_ROOT: modprobe runs with a fixed environment. */
 static const char modprobe_script[] =
-	"#!/bin/sh\n"
 	"echo \"$1\" >> \"$UDRV_SYSFS_ROOT/modprobe.log\"\n"
 	"case \"$1\" in\n"
 	"vfio-pci|uio_pci_generic|udrv_stub)\n"
@@ -155,10 +155,20 @@ static const char modprobe_script[] =
 	"*) echo \"modprobe: FATAL: Module $1 not found in directory /lib/modules/fake\" >&2; exit 1;;\n"
 	"esac\n";
 
+/* Point libudrv at another modprobe (NULL: the real one); the last copy is freed. */
+static void set_modprobe(const char *path)
+{
+	static char *current;
+
+	free(current);
+	current = path ? strdup(path) : NULL;
+	udrv_test_set_modprobe(current);
+}
+
 /* Before each test: edu unbound, a NIC on e1000, its sibling on e1000 too (same group). */
 static int setup(void **state)
 {
-	char path[512];
+	char path[512], script[1024];
 
 	(void)state;
 	root = fake_sysfs_create();
@@ -166,10 +176,12 @@ static int setup(void **state)
 	add_function(EDU, NULL, 4);
 	add_function(NIC, "e1000", 3);
 	add_function(NIC2, "e1000", 3);
-	fake_sysfs_put("modprobe", modprobe_script, strlen(modprobe_script));
+	snprintf(script, sizeof(script), "#!/bin/sh\nUDRV_SYSFS_ROOT='%s'\n%s", root,
+		 modprobe_script);
+	fake_sysfs_put("modprobe", script, strlen(script));
 	snprintf(path, sizeof(path), "%s/modprobe", root);
 	chmod(path, 0755);
-	setenv("UDRV_MODPROBE", path, 1);
+	set_modprobe(path);
 	wlog[0] = '\0';
 	fail_attr = refuse = NULL;
 	return 0;
@@ -178,7 +190,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unsetenv("UDRV_MODPROBE");
+	set_modprobe(NULL);
 	fake_sysfs_destroy();
 	return 0;
 }
@@ -336,7 +348,7 @@ static void test_modprobe_paths(void **state)
 
 	/* No modprobe at all. */
 	snprintf(path, sizeof(path), "%s/no/modprobe", root);
-	setenv("UDRV_MODPROBE", path, 1);
+	set_modprobe(path);
 	expect_error(udrv_bind(EDU, "udrv_stub", NULL), -ENOENT, "cannot run ");
 	assert_non_null(strstr(udrv_last_error(), "to load udrv_stub: No such file or directory"));
 	assert_non_null(strstr(udrv_last_error(), "(install kmod, or install udrv_stub.ko"));
@@ -346,7 +358,7 @@ static void test_modprobe_paths(void **state)
 
 	/* vfio-pci brings vfio_iommu_type1 along. */
 	snprintf(path, sizeof(path), "%s/modprobe", root);
-	setenv("UDRV_MODPROBE", path, 1);
+	set_modprobe(path);
 	assert_int_equal(udrv_bind(EDU, "vfio-pci", NULL), 0);
 	expect_modprobe_log("vfio-pci\nvfio_iommu_type1\n");
 	expect_driver(EDU, "vfio-pci");

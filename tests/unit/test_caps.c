@@ -108,6 +108,53 @@ static void test_malformed(void **state)
 	assert_int_equal(udrv_ext_cap_find_in(&c, EXT_AER, 0x102), -EINVAL);
 }
 
+/* Config images built byte by byte: every rule of the walk on its own. */
+static void test_crafted(void **state)
+{
+	struct udrv_cap_walk_buf c = { .data = img, .size = 256 }, x = { .data = img, .size = 4096 };
+
+	(void)state;
+	memset(img, 0, sizeof(img));
+	/* No capability-list bit in Status: nothing, whatever 0x34 says. */
+	img[0x34] = 0x40;
+	img[0x40] = CAP_PM;
+	assert_int_equal(udrv_cap_find_in(&c, CAP_PM, 0), -ENOENT);
+	img[0x06] = 0x10;
+	assert_int_equal(udrv_cap_find_in(&c, CAP_PM, 0), 0x40);
+	/* The low two bits of a pointer are reserved: 0x53 is 0x50. */
+	img[0x41] = 0x53;
+	img[0x50] = UDRV_CAP_ID_MSIX;
+	assert_int_equal(udrv_cap_find_in(&c, UDRV_CAP_ID_MSIX, 0), 0x50);
+	assert_int_equal(udrv_cap_find_in(&c, UDRV_CAP_ID_MSIX, 0x40), 0x50);
+	assert_int_equal(udrv_cap_find_in(&c, CAP_PM, 0x40), -ENOENT);
+	/* The last dword of standard space is a valid place; the header is not. */
+	img[0x51] = 0xfc;
+	img[0xfc] = CAP_VENDOR;
+	assert_int_equal(udrv_cap_find_in(&c, CAP_VENDOR, 0), 0xfc);
+	img[0xfd] = 0x3c;
+	assert_int_equal(udrv_cap_find_in(&c, 0x77, 0), -EIO);
+	img[0xfd] = 0xff; /* 0xfc: itself */
+	assert_int_equal(udrv_cap_find_in(&c, 0x77, 0), -ELOOP);
+	assert_int_equal(udrv_cap_find_in(&c, CAP_VENDOR, 0xfd), -EINVAL);
+
+	/* Extended: no list (zero or all-ones header), one, and the 12-bit next pointer. */
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_AER, 0), -ENOENT);
+	memset(img + 0x100, 0xff, 4);
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_AER, 0), -ENOENT);
+	/* AER at 0x100, version 1, next 0x148; DSN at 0x148, next 0. */
+	img[0x100] = 0x01, img[0x101] = 0x00, img[0x102] = 0x81, img[0x103] = 0x14;
+	img[0x148] = 0x03, img[0x149] = 0x00, img[0x14a] = 0x01, img[0x14b] = 0x00;
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_AER, 0), 0x100);
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_DSN, 0), 0x148);
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_DSN, 0x100), 0x148);
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_AER, 0x100), -ENOENT);
+	/* A 256-byte image has no extended space to walk. */
+	assert_int_equal(udrv_ext_cap_find_in(&c, EXT_AER, 0), -ENOENT);
+	/* A misaligned next pointer is malformed. */
+	img[0x102] = 0x91;
+	assert_int_equal(udrv_ext_cap_find_in(&x, EXT_DSN, 0), -EIO);
+}
+
 static void test_through_device(void **state)
 {
 	static const char resource[] = "0x0 0x0 0x0\n";
@@ -141,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_ids),
 		cmocka_unit_test(test_no_list),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_crafted),
 		cmocka_unit_test(test_through_device),
 	};
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fake_sysfs.h"
+#include "uio/uio_dev.h"
 #include "udrv_internal.h"
 
 #define DEV "0000:00:04.0"
@@ -49,16 +50,57 @@ static int teardown(void **state)
 	return 0;
 }
 
+static enum udrv_backend for_driver(const char *driver)
+{
+	return udrv_access_path_for_driver(driver)->backend;
+}
+
 static void test_backend_for_driver(void **state)
 {
 	(void)state;
-	assert_ptr_equal(udrv_backend_for_driver("vfio-pci"), &udrv_vfio_ops);
-	assert_ptr_equal(udrv_backend_for_driver("uio_pci_generic"), &udrv_uio_ops);
-	assert_ptr_equal(udrv_backend_for_driver("udrv_stub"), &udrv_stub_ops);
-	assert_ptr_equal(udrv_backend_for_driver("e1000"), &udrv_sysfs_ops);
-	assert_ptr_equal(udrv_backend_for_driver(NULL), &udrv_sysfs_ops);
+	assert_int_equal(for_driver("vfio-pci"), UDRV_BACKEND_VFIO);
+	assert_int_equal(for_driver("uio_pci_generic"), UDRV_BACKEND_UIO);
+	assert_int_equal(for_driver("udrv_stub"), UDRV_BACKEND_STUB);
+	assert_int_equal(for_driver("e1000"), UDRV_BACKEND_SYSFS);
+	assert_int_equal(for_driver(NULL), UDRV_BACKEND_SYSFS);
+	assert_int_equal(for_driver(""), UDRV_BACKEND_SYSFS);
+	/* vfio-pci's variant drivers are VFIO too (the "vfio" family). */
+	assert_int_equal(for_driver("mlx5_vfio_pci"), UDRV_BACKEND_VFIO);
+	assert_int_equal(for_driver("hisi_acc_vfio_pci"), UDRV_BACKEND_VFIO);
+	/* Prefixes of a driver name are other drivers. */
+	assert_int_equal(for_driver("uio_pci_generi"), UDRV_BACKEND_SYSFS);
+	assert_int_equal(for_driver("udrv_stub2"), UDRV_BACKEND_SYSFS);
 	assert_string_equal(udrv_backend_name(UDRV_BACKEND_STUB), "stub");
+	assert_string_equal(udrv_backend_name(UDRV_BACKEND_AUTO), "auto");
 	assert_string_equal(udrv_backend_name((enum udrv_backend)42), "?");
+}
+
+/* The table: numbered from 1 without gaps, each entry its own number and name. */
+static void test_access_path_table(void **state)
+{
+	static const char *const names[] = { "vfio", "uio", "stub", "sysfs" };
+	const struct udrv_access_path *p;
+	int b;
+
+	(void)state;
+	assert_null(udrv_access_path(UDRV_BACKEND_AUTO));
+	for (b = 1; (p = udrv_access_path((enum udrv_backend)b)); b++) {
+		assert_int_equal(p->backend, b);
+		assert_ptr_equal(udrv_access_path_by_name(p->name), p);
+		assert_string_equal(udrv_backend_name(p->backend), p->name);
+		assert_non_null(p->summary);
+		if (p->driver) {
+			assert_ptr_equal(udrv_access_path_for_driver(p->driver), p);
+			assert_non_null(p->modules[0]);
+			assert_non_null(p->remedy);
+		}
+		if (b <= 4)
+			assert_string_equal(p->name, names[b - 1]);
+	}
+	assert_int_equal(b, 5);
+	assert_null(udrv_access_path_by_name("auto"));
+	assert_null(udrv_access_path_by_name(NULL));
+	assert_string_equal(udrv_access_path(UDRV_BACKEND_VFIO)->modules[1], "vfio_iommu_type1");
 }
 
 static void test_auto_unbound_is_sysfs(void **state)
@@ -203,10 +245,57 @@ static void test_config(void **state)
 	udrv_close(dev);
 }
 
+/* The Command register: bus mastering is bit 2 (0x0004), one read-modify-write. */
+static void test_command_register(void **state)
+{
+	struct udrv_device *dev;
+	uint16_t v16;
+
+	(void)state;
+	assert_int_equal(udrv_open(DEV, NULL, &dev), 0);
+	assert_int_equal(udrv_config_write16(dev, 4, 0x0400), 0);
+	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
+	assert_int_equal(udrv_config_read16(dev, 4, &v16), 0);
+	assert_int_equal(v16, 0x0404);
+	assert_int_equal(udrv_set_bus_master(dev, 0), 0);
+	assert_int_equal(udrv_config_read16(dev, 4, &v16), 0);
+	assert_int_equal(v16, 0x0400);
+	/* Decoding for the kinds of BARs the device has, bus mastering left off. */
+	assert_int_equal(udrv_enable(dev), 0);
+	assert_int_equal(udrv_config_read16(dev, 4, &v16), 0);
+	assert_int_equal(v16 & 0x0007, 0x0003); /* BAR2 memory, BAR4 I/O */
+	udrv_close(dev);
+}
+
+/* A UIO map covers whole pages from the page of its address. */
+static void test_uio_map_span(void **state)
+{
+	uint64_t start, len;
+
+	(void)state;
+	udrv_uio_map_span(0xfea00000, 0x1000, 0x1000, &start, &len);
+	assert_int_equal(start, 0xfea00000);
+	assert_int_equal(len, 0x1000);
+	udrv_uio_map_span(0xfea00000, 0x100, 0x1000, &start, &len);
+	assert_int_equal(len, 0x1000);
+	udrv_uio_map_span(0xfea00800, 0x100, 0x1000, &start, &len);
+	assert_int_equal(start, 0xfea00000);
+	assert_int_equal(len, 0x1000);
+	udrv_uio_map_span(0xfea00f00, 0x200, 0x1000, &start, &len);
+	assert_int_equal(start, 0xfea00000);
+	assert_int_equal(len, 0x2000);
+	udrv_uio_map_span(0xfea01000, 0x1001, 0x1000, &start, &len);
+	assert_int_equal(start, 0xfea01000);
+	assert_int_equal(len, 0x2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_command_register),
+		cmocka_unit_test(test_uio_map_span),
 		cmocka_unit_test(test_backend_for_driver),
+		cmocka_unit_test(test_access_path_table),
 		cmocka_unit_test(test_auto_unbound_is_sysfs),
 		cmocka_unit_test(test_auto_uio_without_uio_dir),
 		cmocka_unit_test(test_vfio_without_iommu_group),

@@ -345,9 +345,9 @@ static void test_scan_errors(void **state)
 
 	/* No tree at all. */
 	snprintf(path, sizeof(path), "%s/nowhere", root);
-	setenv("UDRV_SYSFS_ROOT", path, 1);
-	expect_scan_error(-ENOENT, "is UDRV_SYSFS_ROOT right");
-	setenv("UDRV_SYSFS_ROOT", root, 1);
+	fake_sysfs_set_roots(path, NULL);
+	expect_scan_error(-ENOENT, "nowhere/bus/pci/devices: No such file or directory (is sysfs mounted?)");
+	fake_sysfs_set_roots(root, NULL);
 }
 
 /*
@@ -388,7 +388,7 @@ static void test_libpci_fatal_error_returns(void **state)
 		fputs(attrs[i][1], fp);
 		fclose(fp);
 	}
-	setenv("UDRV_SYSFS_ROOT", deep, 1);
+	fake_sysfs_set_roots(deep, NULL);
 
 	assert_int_equal(udrv_pci_scan(NULL, &l, &n), -EIO);
 	assert_non_null(strstr(udrv_last_error(), "libpci failed: File name too long"));
@@ -397,7 +397,7 @@ static void test_libpci_fatal_error_returns(void **state)
 	assert_int_equal(udrv_pci_scan(NULL, &l, &n), -EIO);
 	assert_int_equal(count_fds(), fds);
 
-	setenv("UDRV_SYSFS_ROOT", root, 1);
+	fake_sysfs_set_roots(root, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -r '%.228s'", deep);
 	assert_int_equal(system(cmd), 0);
 	l = scan(NULL, NULL, &n);

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "iova.h"
+#include "vfio/iova.h"
 
 #define PG 4096ULL
 #define MiB (1ULL << 20)

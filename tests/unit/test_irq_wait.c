@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -19,7 +20,11 @@
 
 #include <cmocka.h>
 
+#include "uio/uio_dev.h"
 #include "udrv_internal.h"
+
+/* A backend whose fds are eventfds: no irq_read op. */
+static const struct udrv_backend_ops eventfd_ops = { .path = { .name = "fake" } };
 
 struct fake {
 	struct udrv_device dev;
@@ -32,6 +37,7 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	strcpy(f.dev.name, "0000:00:01.0");
+	f.dev.ops = &eventfd_ops;
 	f.fd = eventfd(0, EFD_CLOEXEC);
 	assert_true(f.fd >= 0);
 	f.dev.irq.type = UDRV_IRQ_MSI;
@@ -81,6 +87,7 @@ static void test_pending_events(void **state)
 	assert_int_equal(udrv_irq_wait(&f->dev, 0, -1, &ev), 0);
 	assert_int_equal(ev, 3);
 	assert_int_equal(udrv_irq_wait(&f->dev, 0, 50, &ev), -ETIMEDOUT);
+	assert_string_equal(udrv_last_error(), "0000:00:01.0: no interrupt on vector 0 within 50 ms");
 }
 
 /* Waiting for ever on a non-blocking fd sleeps until the event comes. */
@@ -99,29 +106,31 @@ static void test_nonblocking_fd_sleeps(void **state)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(ev, 1);
 	/* A spinning wait burns the whole 0.3 s; a sleeping one next to nothing. */
-	assert_true(cpu < 0.1);
+	if (!getenv("UDRV_TEST_UNDER_VALGRIND")) /* timing means nothing under valgrind */
+		assert_true(cpu < 0.1);
 }
 
 /* A UIO count that has not moved is no event: the wait goes on, then times out. */
 static void test_stale_uio_count(void **state)
 {
 	struct fake *f = *state;
+	struct udrv_uio uio = { .fd = -1, .num = 0, .last = 5 };
 	uint32_t count = 5;
 	uint64_t ev = 0;
 	int p[2];
 
 	/* UIO's fd reads as a 4-byte count of all interrupts so far: a pipe can say that. */
 	assert_int_equal(pipe(p), 0);
+	f->dev.ops = udrv_backend_ops(UDRV_BACKEND_UIO);
+	f->dev.priv = &uio;
 	f->dev.irq.fds = &p[0];
-	f->dev.irq.uio = true;
-	f->dev.irq.uio_last = 5;
 	assert_int_equal(write(p[1], &count, sizeof(count)), sizeof(count));
 	assert_int_equal(udrv_irq_wait(&f->dev, 0, 100, &ev), -ETIMEDOUT);
 	count = 7;
 	assert_int_equal(write(p[1], &count, sizeof(count)), sizeof(count));
 	assert_int_equal(udrv_irq_wait(&f->dev, 0, -1, &ev), 0);
 	assert_int_equal(ev, 2);
-	assert_int_equal(f->dev.irq.uio_last, 7);
+	assert_int_equal(uio.last, 7);
 	close(p[0]);
 	close(p[1]);
 }

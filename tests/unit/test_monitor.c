@@ -8,8 +8,10 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +23,9 @@
 #include <udrv/monitor.h>
 
 #define NOWHERE "0000:ff:1f.7" /* a function no machine has */
+
+/* Under valgrind (tests/meson.build sets this) only the lower time bounds hold. */
+static bool slow;
 
 static long long now_ms(void)
 {
@@ -61,12 +66,14 @@ static void test_read_timeouts(void **state)
 	t0 = now_ms();
 	assert_int_equal(udrv_monitor_read(mon, &ev, 0), -EAGAIN);
 	assert_non_null(strstr(udrv_last_error(), "no event for " NOWHERE " within 0 ms"));
-	assert_true(now_ms() - t0 < 100);
+	if (!slow) /* timing bounds mean nothing under valgrind */
+		assert_true(now_ms() - t0 < 100);
 
 	t0 = now_ms();
 	assert_int_equal(udrv_monitor_read(mon, &ev, 150), -EAGAIN);
 	assert_true(now_ms() - t0 >= 140);
-	assert_true(now_ms() - t0 < 2000);
+	if (!slow)
+		assert_true(now_ms() - t0 < 2000);
 
 	pfd.fd = udrv_monitor_fd(mon);
 	pfd.events = POLLIN;
@@ -93,5 +100,6 @@ int main(void)
 		cmocka_unit_test(test_action_names),
 	};
 
+	slow = getenv("UDRV_TEST_UNDER_VALGRIND") != NULL;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

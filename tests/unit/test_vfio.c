@@ -2,7 +2,7 @@
 /*
  * VFIO paths that need no kernel: group node resolution (including no-IOMMU
  * groups) and the container's error paths, on a fake /sys and /dev
- * (UDRV_SYSFS_ROOT, UDRV_DEV_ROOT).
+ * (fake_sysfs_set_roots()).
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "fake_sysfs.h"
-#include "udrv_internal.h"
+#include "vfio/vfio.h"
 
 #define DEV "0000:00:01.0"
 
@@ -38,14 +38,13 @@ static int setup(void **state)
 	fake_sysfs_put("dev/vfio/3", "", 0);
 	fake_sysfs_put("dev/vfio/noiommu-4", "", 0);
 	snprintf(path, sizeof(path), "%s/dev", root);
-	setenv("UDRV_DEV_ROOT", path, 1);
+	fake_sysfs_set_roots(root, path);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	unsetenv("UDRV_DEV_ROOT");
 	fake_sysfs_destroy();
 	return 0;
 }
@@ -84,9 +83,52 @@ static void test_container_errors(void **state)
 	assert_int_equal(udrv_vfio_container_fd(), -1);
 }
 
+/* A region info reply with a capability chain, as the kernel lays it out. */
+static void test_info_caps(void **state)
+{
+	struct {
+		struct vfio_region_info r;
+		struct vfio_region_info_cap_sparse_mmap sp;
+		struct vfio_region_sparse_mmap_area area;
+		struct vfio_info_cap_header msix;
+	} reply = { 0 };
+	const struct vfio_info_cap_header *h;
+	uint32_t first = offsetof(__typeof__(reply), sp), second = offsetof(__typeof__(reply), msix);
+
+	(void)state;
+	reply.r.argsz = sizeof(reply);
+	reply.r.flags = VFIO_REGION_INFO_FLAG_CAPS;
+	reply.r.cap_offset = first;
+	reply.sp.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	reply.sp.header.next = second;
+	reply.sp.nr_areas = 1;
+	reply.msix.id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE;
+
+	/* Each id finds its own capability, first or second in the chain. */
+	h = udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), first,
+			       VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+	assert_ptr_equal(h, &reply.sp.header);
+	h = udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), first,
+			       VFIO_REGION_INFO_CAP_MSIX_MAPPABLE);
+	assert_ptr_equal(h, &reply.msix);
+	assert_null(udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), first,
+				       VFIO_REGION_INFO_CAP_TYPE));
+	/* No chain, a chain into the fixed part, past argsz, or a loop: nothing. */
+	assert_null(udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), 0,
+				       VFIO_REGION_INFO_CAP_SPARSE_MMAP));
+	assert_null(udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), 4,
+				       VFIO_REGION_INFO_CAP_SPARSE_MMAP));
+	assert_null(udrv_vfio_info_cap(&reply, second + 2, sizeof(reply.r), first,
+				       VFIO_REGION_INFO_CAP_MSIX_MAPPABLE));
+	reply.msix.next = first;
+	assert_null(udrv_vfio_info_cap(&reply, reply.r.argsz, sizeof(reply.r), first,
+				       VFIO_REGION_INFO_CAP_TYPE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info_caps),
 		cmocka_unit_test(test_group_path),
 		cmocka_unit_test(test_container_errors),
 	};

@@ -259,9 +259,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const backends[] = { "auto", "vfio", "uio", "stub", "sysfs" };
 	struct udrv_open_opts opts = { .backend = UDRV_BACKEND_AUTO };
-	unsigned long count = 0, size = EDU_DMA_MAX, offset = 0, n = 0, b;
+	const struct udrv_access_path *path;
+	unsigned long count = 0, size = EDU_DMA_MAX, offset = 0, n = 0;
 	struct edu e = { 0 };
 	const char *slot = NULL, *cmd, *bad = NULL;
 	int c, ret;
@@ -272,11 +272,11 @@ int main(int argc, char **argv)
 			slot = optarg;
 			break;
 		case 'b':
-			for (b = 1; b < 5 && strcmp(optarg, backends[b]); b++)
-				;
-			if (b == 5)
-				bad = "--backend: vfio, uio, stub or sysfs";
-			opts.backend = (enum udrv_backend)b;
+			path = udrv_access_path_by_name(optarg);
+			if (!path)
+				bad = "--backend: vfio, uio, stub or sysfs (udrv-bind --paths)";
+			else
+				opts.backend = path->backend;
 			break;
 		case 'i':
 			e.use_irq = 1;

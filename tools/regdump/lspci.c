@@ -52,8 +52,6 @@ static void pci_quiet(char *msg, ...)
 struct rd_pci *rd_pci_open(const char *ids)
 {
 	struct rd_pci *pci = calloc(1, sizeof(*pci));
-	const char *root = getenv("UDRV_SYSFS_ROOT");
-	char path[4096];
 
 	if (!pci)
 		return NULL;
@@ -61,11 +59,6 @@ struct rd_pci *rd_pci_open(const char *ids)
 	pci->acc->error = pci_fatal;
 	pci->acc->warning = pci_warn;
 	pci->acc->debug = pci_quiet;
-	if (root && *root) {
-		pci->acc->method = PCI_ACCESS_SYS_BUS_PCI;
-		snprintf(path, sizeof(path), "%s/bus/pci", root);
-		pci_set_param(pci->acc, "sysfs.path", path);
-	}
 	if (ids)
 		pci_set_name_list_path(pci->acc, (char *)ids, 0);
 	pci_init(pci->acc);

@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <string.h>
 
+#include <udrv/access_path.h>
+
 #include "opts.h"
 
 void rd_usage(FILE *out)
@@ -52,8 +54,7 @@ void rd_usage(FILE *out)
 	      "  -h, --help        this text\n"
 	      "\n"
 	      "exit status: 0 success; 1 a device or register could not be read or written\n"
-	      "(the reason is printed; config space is still shown); 2 usage error.\n"
-	      "environment: UDRV_SYSFS_ROOT (default /sys).\n",
+	      "(the reason is printed; config space is still shown); 2 usage error.\n",
 	      out);
 }
 
@@ -67,17 +68,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_backend(const char *s, enum udrv_backend *b)
 {
-	static const enum udrv_backend all[] = { UDRV_BACKEND_VFIO, UDRV_BACKEND_UIO,
-						 UDRV_BACKEND_STUB, UDRV_BACKEND_SYSFS };
-	size_t i;
+	const struct udrv_access_path *p = udrv_access_path_by_name(s);
 
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(s, udrv_backend_name(all[i]))) {
-			*b = all[i];
-			return 0;
-		}
-	}
-	return -1;
+	if (!p)
+		return -1;
+	*b = p->backend;
+	return 0;
 }
 
 bool rd_register_mode(const struct rd_opts *o)

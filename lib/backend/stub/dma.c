@@ -12,18 +12,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
 #include "udrv_stub.h"
-#include "udrv_internal.h"
+
+#include "stub.h"
+
+_Static_assert(UDRV_STUB_DMA_BITS_MIN <= UDRV_DMA_MASK_BITS_MIN &&
+	       UDRV_STUB_DMA_BITS_MAX >= UDRV_DMA_MASK_BITS_MAX,
+	       "udrv_stub accepts every mask udrv_dma_set_mask() does");
 
 static int ctl_open(struct udrv_device *dev)
 {
 	char path[PATH_MAX];
 
-	if (dev->dma.ctl_fd >= 0)
+	if (udrv_stub(dev)->ctl_fd >= 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/udrv/%s", udrv_dev_root(), dev->name);
-	dev->dma.ctl_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (dev->dma.ctl_fd < 0)
+	udrv_stub(dev)->ctl_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (udrv_stub(dev)->ctl_fd < 0)
 		return udrv_err(errno, "%s: cannot open %s: %s%s", dev->name, path, strerror(errno),
 				errno == ENOENT ? " (udrv_stub too old, or the device was unbound)" :
 				errno == EACCES ? " (run as root)" : "");
@@ -37,7 +44,7 @@ int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 
 	if (ret)
 		return ret;
-	if (ioctl(dev->dma.ctl_fd, UDRV_STUB_SET_DMA_MASK, &m))
+	if (ioctl(udrv_stub(dev)->ctl_fd, UDRV_STUB_SET_DMA_MASK, &m))
 		return udrv_err(errno, "%s: setting a %u-bit DMA mask: %s%s", dev->name, bits,
 				strerror(errno),
 				errno == EBUSY ? " (free the device's buffers first)" : "");
@@ -53,7 +60,7 @@ int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 
 	if (ret)
 		return ret;
-	if (ioctl(dev->dma.ctl_fd, req, &a))
+	if (ioctl(udrv_stub(dev)->ctl_fd, req, &a))
 		return udrv_err(errno, "%s: udrv_stub could not allocate %zu bytes: %s%s", dev->name,
 				size, strerror(errno),
 				errno == E2BIG ? " (over the max_buffer_mb module parameter)" :
@@ -83,10 +90,26 @@ int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 	return 0;
 }
 
-void udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+int udrv_stub_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
+	int ret = munmap(buf->map_base, buf->map_len) ? -errno : 0;
+
 	(void)dev;
-	munmap(buf->map_base, buf->map_len);
 	if (buf->fd >= 0)
 		close(buf->fd);
+	return ret;
+}
+
+/* A streaming dma-buf brackets CPU access with DMA_BUF_IOCTL_SYNC (dma_sync_sgtable_for_*). */
+int udrv_stub_dma_sync(struct udrv_device *dev, struct udrv_dma_buf *buf, bool for_device)
+{
+	struct dma_buf_sync s = {
+		.flags = (for_device ? DMA_BUF_SYNC_END : DMA_BUF_SYNC_START) | DMA_BUF_SYNC_RW,
+	};
+
+	if (buf->fd < 0)
+		return 0;
+	if (ioctl(buf->fd, DMA_BUF_IOCTL_SYNC, &s))
+		return udrv_err(errno, "%s: DMA_BUF_IOCTL_SYNC: %s", dev->name, strerror(errno));
+	return 0;
 }

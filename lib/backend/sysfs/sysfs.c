@@ -2,39 +2,47 @@
 /*
  * sysfs backend: any PCI function, bound to any driver or none.  BARs are
  * mapped through /sys/bus/pci/devices/<addr>/resourceN and config space is
- * the "config" file.  Needs root (CAP_SYS_ADMIN) to map BARs and to see more
- * than the first 64 bytes of config space.  Meant for inspection: it gives
- * no interrupts and no DMA, and it does not own the device.
+ * the "config" file (files.c).  Needs root (CAP_SYS_ADMIN) to map BARs and
+ * to see more than the first 64 bytes of config space.  Meant for
+ * inspection: it gives no interrupts and no DMA, and it does not own the
+ * device.
  */
 #include <errno.h>
+#include <stdlib.h>
 
-#include "udrv_internal.h"
+#include "files.h"
 
 static int sysfs_open(struct udrv_device *dev)
 {
-	return udrv_sysfs_config_open(dev);
+	struct udrv_sysfs_files *f = calloc(1, sizeof(*f));
+	int ret;
+
+	if (!f)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	ret = udrv_sysfs_files_open(dev, f);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	dev->priv = f;
+	return 0;
 }
 
 static void sysfs_close(struct udrv_device *dev)
 {
-	(void)dev;
-}
-
-static int sysfs_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info)
-{
-	int ret = udrv_sysfs_bar_info(dev, bar, info);
-
-	if (!ret && (info->flags & UDRV_BAR_MEM))
-		info->flags |= UDRV_BAR_MMAP;
-	return ret;
+	udrv_sysfs_files_close(dev->priv);
+	free(dev->priv);
 }
 
 const struct udrv_backend_ops udrv_sysfs_ops = {
-	.kind = UDRV_BACKEND_SYSFS,
-	.name = "sysfs",
+	.path = {
+		.backend = UDRV_BACKEND_SYSFS,
+		.name = "sysfs",
+		.summary = "resourceN and config files of any function, bound or not; root only; no interrupts, no DMA",
+	},
 	.open = sysfs_open,
 	.close = sysfs_close,
-	.bar_info = sysfs_bar_info,
+	.bar_info = udrv_sysfs_mappable_bar_info,
 	.bar_map = udrv_sysfs_resource_map,
 	.config_read = udrv_sysfs_config_read,
 	.config_write = udrv_sysfs_config_write,

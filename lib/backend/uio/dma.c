@@ -14,24 +14,30 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "udrv_internal.h"
+#include "uio_dev.h"
 
-#define HUGE_2M (2UL << 20)
+/*
+ * /proc/self/pagemap entries (Documentation/admin-guide/mm/pagemap.rst; no
+ * UAPI header defines them): bit 63 "page present", bits 0-54 the page
+ * frame number, 0 when hidden from the reader.
+ */
+#define PAGEMAP_PRESENT  (1ULL << 63)
+#define PAGEMAP_PFN_MASK ((1ULL << 55) - 1)
 #define TRIES 8   /* huge pages tried for one that fits under the mask */
 
 /* Refuse when an IOMMU translates the device's DMA (physical != bus address). */
 static int check_no_iommu(struct udrv_device *dev)
 {
-	char path[PATH_MAX], group[32], type[32];
+	char path[PATH_MAX], type[32];
+	int group = udrv_sysfs_iommu_group(dev->name);
 
-	if (udrv_sysfs_dev_path(dev, "iommu_group", path, sizeof(path)) ||
-	    udrv_sysfs_link_name(path, group, sizeof(group)))
+	if (group < 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/type", udrv_sysfs_root(), group);
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/type", udrv_sysfs_root(), group);
 	if (udrv_sysfs_read_str(path, type, sizeof(type)) || !strncmp(type, "identity", 8))
 		return 0;
 	return udrv_err(EINVAL,
-			"%s: an IOMMU translates this device's DMA (group %s, type %s): physical addresses are not bus addresses; bind it to vfio-pci instead",
+			"%s: an IOMMU translates this device's DMA (group %d, type %s): physical addresses are not bus addresses; bind it to vfio-pci instead",
 			dev->name, group, type);
 }
 
@@ -50,12 +56,12 @@ static int phys_addr(struct udrv_device *dev, void *va, uint64_t *phys)
 				strerror(errno));
 	n = pread(fd, &entry, sizeof(entry), (uintptr_t)va / pg * sizeof(entry));
 	close(fd);
-	if (n != sizeof(entry) || !(entry & (1ULL << 63)))
+	if (n != sizeof(entry) || !(entry & PAGEMAP_PRESENT))
 		return udrv_err(EIO, "%s: the DMA page is not present in pagemap", dev->name);
-	if (!(entry & ((1ULL << 55) - 1)))
+	if (!(entry & PAGEMAP_PFN_MASK))
 		return udrv_err(EPERM, "%s: /proc/self/pagemap hides physical addresses: run as root (CAP_SYS_ADMIN)",
 				dev->name);
-	*phys = (entry & ((1ULL << 55) - 1)) * pg;
+	*phys = (entry & PAGEMAP_PFN_MASK) * pg;
 	return 0;
 }
 
@@ -65,14 +71,14 @@ int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf
 	uint64_t phys = 0, limit = udrv_dma_limit(dev);
 	int i, n, ret, found = -1;
 
-	if (size > HUGE_2M)
+	if (size > UDRV_HUGE_2M)
 		return udrv_err(EINVAL, "%s: uio_pci_generic DMA buffers are one 2 MiB huge page at most (%zu bytes asked for); use vfio-pci or udrv_stub for larger ones",
 				dev->name, size);
 	ret = check_no_iommu(dev);
 	if (ret)
 		return ret;
 	for (n = 0; n < TRIES && found < 0; n++) {
-		pages[n] = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE,
+		pages[n] = mmap(NULL, UDRV_HUGE_2M, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_POPULATE |
 				MAP_LOCKED, -1, 0);
 		if (pages[n] == MAP_FAILED) {
@@ -88,12 +94,12 @@ int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf
 			n++;
 			break;
 		}
-		if (phys + HUGE_2M - 1 <= limit)
+		if (phys + UDRV_HUGE_2M - 1 <= limit)
 			found = n;
 	}
 	for (i = 0; i < n; i++)
 		if (i != found && pages[i] != MAP_FAILED)
-			munmap(pages[i], HUGE_2M);
+			munmap(pages[i], UDRV_HUGE_2M);
 	if (found < 0) {
 		if (!ret)
 			ret = udrv_err(ENOSPC, "%s: none of %d huge pages lies below the device's DMA mask (0x%llx)",
@@ -102,14 +108,14 @@ int udrv_uio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf
 	}
 	buf->pub.vaddr = pages[found];
 	buf->pub.iova = phys;
-	buf->pub.size = HUGE_2M;
+	buf->pub.size = UDRV_HUGE_2M;
 	buf->map_base = pages[found];
-	buf->map_len = HUGE_2M;
+	buf->map_len = UDRV_HUGE_2M;
 	return 0;
 }
 
-void udrv_uio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+int udrv_uio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	(void)dev;
-	munmap(buf->map_base, buf->map_len);
+	return munmap(buf->map_base, buf->map_len) ? -errno : 0;
 }

@@ -23,10 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <linux/vfio.h>
-
 #include "iova.h"
-#include "udrv_internal.h"
+#include "vfio.h"
 
 struct vfio_group {
 	int id;
@@ -43,13 +41,6 @@ static struct {
 	struct udrv_iova_space iova; /* the container's device address space */
 	bool iova_ready;
 } container = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
-
-const char *udrv_dev_root(void)
-{
-	const char *root = getenv("UDRV_DEV_ROOT");
-
-	return root && *root ? root : "/dev";
-}
 
 int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu)
 {
@@ -147,7 +138,11 @@ static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group
 		goto fail;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		ret = udrv_vfio_not_viable(dev, group_id);
+		ret = udrv_vfio_group_viable(dev->name, group_id, "vfio-pci");
+		if (!ret)
+			ret = udrv_err(EBUSY,
+				       "%s: IOMMU group %d is not viable: the kernel wants every function in it on vfio-pci or on no driver",
+				       dev->name, group_id);
 		goto fail;
 	}
 	if (container.iommu_type &&
@@ -240,65 +235,37 @@ int udrv_vfio_container_fd(void)
  */
 static int iova_setup(struct udrv_device *dev)
 {
-	size_t have = sizeof(struct vfio_iommu_type1_info);
-	struct vfio_iommu_type1_info *info = calloc(1, have), *bigger;
+	struct vfio_iommu_type1_info q = { .argsz = sizeof(q) }, *info;
+	const struct vfio_iommu_type1_info_cap_iova_range *r = NULL;
 	struct udrv_range *ranges = NULL;
 	uint64_t page = sysconf(_SC_PAGESIZE);
-	size_t nr = 0, i;
+	size_t i;
 	int ret;
 
-	if (!info)
-		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	info->argsz = have;
-	for (;;) {
-		if (ioctl(container.fd, VFIO_IOMMU_GET_INFO, info)) {
-			ret = udrv_err(errno, "%s: VFIO_IOMMU_GET_INFO: %s", dev->name, strerror(errno));
-			goto out;
-		}
-		if (info->argsz <= have)
-			break;
-		have = info->argsz;
-		bigger = realloc(info, have);
-		if (!bigger) {
+	ret = udrv_vfio_info(container.fd, VFIO_IOMMU_GET_INFO, &q, sizeof(q), (void **)&info);
+	if (ret)
+		return udrv_err(ret, "%s: VFIO_IOMMU_GET_INFO: %s", dev->name, strerror(-ret));
+	if ((info->flags & VFIO_IOMMU_INFO_PGSIZES) && info->iova_pgsizes)
+		page = info->iova_pgsizes & -info->iova_pgsizes;
+	if (info->flags & VFIO_IOMMU_INFO_CAPS)
+		r = (const void *)udrv_vfio_info_cap(info, info->argsz, sizeof(*info),
+						     info->cap_offset,
+						     VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	if (r && r->nr_iovas) {
+		ranges = calloc(r->nr_iovas, sizeof(*ranges));
+		if (!ranges) {
 			ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
 			goto out;
 		}
-		info = bigger;
-	}
-	if ((info->flags & VFIO_IOMMU_INFO_PGSIZES) && info->iova_pgsizes)
-		page = info->iova_pgsizes & -info->iova_pgsizes;
-	if ((info->flags & VFIO_IOMMU_INFO_CAPS) && info->cap_offset) {
-		uint32_t off = info->cap_offset;
-		unsigned int n;
-
-		for (n = 0; off && off + sizeof(struct vfio_info_cap_header) <= info->argsz && n < 64;
-		     n++) {
-			const struct vfio_info_cap_header *h = (const void *)((char *)info + off);
-
-			if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-				const struct vfio_iommu_type1_info_cap_iova_range *r = (const void *)h;
-
-				ranges = calloc(r->nr_iovas ? r->nr_iovas : 1, sizeof(*ranges));
-				if (!ranges) {
-					ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
-					goto out;
-				}
-				for (i = 0; i < r->nr_iovas; i++) {
-					ranges[i].offset = r->iova_ranges[i].start;
-					ranges[i].size = r->iova_ranges[i].end - r->iova_ranges[i].start + 1;
-				}
-				nr = r->nr_iovas;
-				break;
-			}
-			off = h->next;
+		for (i = 0; i < r->nr_iovas; i++) {
+			ranges[i].offset = r->iova_ranges[i].start;
+			ranges[i].size = r->iova_ranges[i].end - r->iova_ranges[i].start + 1;
 		}
-	}
-	if (!ranges) {
+		ret = udrv_iova_init(&container.iova, ranges, r->nr_iovas, UINT64_MAX, page);
+	} else {
 		static const struct udrv_range all = { 0, UINT64_MAX };
 
 		ret = udrv_iova_init(&container.iova, &all, 1, UINT64_MAX, page);
-	} else {
-		ret = udrv_iova_init(&container.iova, ranges, nr, UINT64_MAX, page);
 	}
 	if (ret)
 		ret = udrv_err(-ret, "%s: the IOMMU reports no usable IOVA range", dev->name);

@@ -14,17 +14,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/vfio.h>
+#include "vfio.h"
 
-#include "udrv_internal.h"
-
-#define HUGE_2M (2UL << 20)
 
 /* The power of two at or above @size, at most 2 MiB (a huge page). */
 static uint64_t natural_align(uint64_t size)
 {
-	if (size >= HUGE_2M)
-		return HUGE_2M;
+	if (size >= UDRV_HUGE_2M)
+		return UDRV_HUGE_2M;
 	return size <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(size - 1));
 }
 
@@ -64,8 +61,8 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 	void *mem = MAP_FAILED;
 	int ret;
 
-	if (len >= HUGE_2M) {
-		size_t hlen = (len + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	if (len >= UDRV_HUGE_2M) {
+		size_t hlen = (len + UDRV_HUGE_2M - 1) & ~(UDRV_HUGE_2M - 1);
 
 		mem = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
@@ -89,18 +86,22 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 	return 0;
 }
 
-void udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
 		.iova = buf->pub.iova,
 		.size = buf->pub.size,
 	};
+	int ret = 0;
 
 	(void)dev;
 	if (!ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_UNMAP_DMA, &unmap))
 		udrv_vfio_iova_free(buf->pub.iova, buf->pub.size);
-	/* If the unmap failed the IOVA stays reserved: never reuse a live mapping. */
-	if (buf->map_base)
-		munmap(buf->map_base, buf->map_len);
+	else
+		/* The IOVA stays reserved: never reuse a live mapping.  dma.c reports it. */
+		ret = -errno;
+	if (buf->map_base && munmap(buf->map_base, buf->map_len) && !ret)
+		ret = -errno;
+	return ret;
 }

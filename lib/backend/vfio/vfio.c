@@ -2,7 +2,7 @@
 /*
  * VFIO backend.  The device is reached through its IOMMU group
  * (/dev/vfio/<group>, attached to the process's container, see
- * vfio_container.c) and a device fd; BARs and config space are VFIO
+ * container.c) and a device fd; BARs and config space are VFIO
  * regions: mmap() or pread() at the region's offset in the device fd.
  */
 #include <dirent.h>
@@ -16,98 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/vfio.h>
-
-#include "udrv_internal.h"
-
-struct udrv_vfio {
-	int group;               /* borrowed from vfio_container.c */
-	int device;
-	int group_id;
-	struct vfio_device_info info;
-	uint64_t config_offset;
-	uint64_t bar_offset[UDRV_NUM_BARS]; /* region offsets, set by vfio_bar_info() */
-	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
-};
-
-static int vfio_group_id(struct udrv_device *dev)
-{
-	char path[PATH_MAX], name[32];
-	int ret;
-
-	ret = udrv_sysfs_dev_path(dev, "iommu_group", path, sizeof(path));
-	if (ret)
-		return ret;
-	if (udrv_sysfs_link_name(path, name, sizeof(name)))
-		return udrv_err(ENODEV,
-				"%s: has no IOMMU group: enable the IOMMU (VT-d or AMD-Vi in the firmware; on Intel also intel_iommu=on on the kernel command line) to use VFIO",
-				dev->name);
-	return atoi(name);
-}
-
-/* Build the "not viable" message: the other devices of the group and their drivers. */
-int udrv_vfio_not_viable(struct udrv_device *dev, int group_id)
-{
-	char path[PATH_MAX], others[256] = "", drv[64];
-	struct dirent *de;
-	size_t used = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", udrv_sysfs_root(),
-		 group_id);
-	dir = opendir(path);
-	while (dir && (de = readdir(dir))) {
-		char link[PATH_MAX + NAME_MAX + 16];
-
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, dev->name))
-			continue;
-		snprintf(link, sizeof(link), "%s/%s/driver", path, de->d_name);
-		if (udrv_sysfs_link_name(link, drv, sizeof(drv)))
-			strcpy(drv, "no driver");
-		used += snprintf(others + used, used < sizeof(others) ? sizeof(others) - used : 0,
-				 "%s%s (%s)", used ? ", " : "", de->d_name, drv);
-		if (used >= sizeof(others))
-			used = sizeof(others) - 1;
-	}
-	if (dir)
-		closedir(dir);
-	return udrv_err(EBUSY,
-			"%s: IOMMU group %d is not viable: every device in it must be bound to vfio-pci or to no driver; others in the group: %s",
-			dev->name, group_id, used ? others : "(none found)");
-}
-
-static int vfio_region_info(struct udrv_device *dev, unsigned int index,
-			    struct vfio_region_info **infop)
-{
-	size_t have = sizeof(struct vfio_region_info);
-	struct vfio_region_info *info = calloc(1, have), *bigger;
-
-	if (!info)
-		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	info->argsz = have;
-	info->index = index;
-	for (;;) {
-		if (ioctl(dev->vfio->device, VFIO_DEVICE_GET_REGION_INFO, info)) {
-			int err = errno;
-
-			free(info);
-			return udrv_err(err, "%s: VFIO_DEVICE_GET_REGION_INFO(%u): %s", dev->name,
-					index, strerror(err));
-		}
-		if (info->argsz <= have)
-			break;
-		/* The capability chain did not fit: argsz now says how much it needs. */
-		have = info->argsz;
-		bigger = realloc(info, have);
-		if (!bigger) {
-			free(info);
-			return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-		}
-		info = bigger;
-	}
-	*infop = info;
-	return 0;
-}
+#include "vfio.h"
 
 static void vfio_release(struct udrv_vfio *v)
 {
@@ -124,15 +33,19 @@ static int vfio_open(struct udrv_device *dev)
 	struct udrv_vfio *v;
 	int ret;
 
-	ret = vfio_group_id(dev);
+	ret = udrv_sysfs_iommu_group(dev->name);
+	if (ret == -ENOENT)
+		return udrv_err(ENODEV,
+				"%s: has no IOMMU group: enable the IOMMU (VT-d or AMD-Vi in the firmware; on Intel also intel_iommu=on on the kernel command line) to use VFIO",
+				dev->name);
 	if (ret < 0)
-		return ret;
+		return udrv_err(EIO, "%s: unreadable iommu_group link in sysfs", dev->name);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	v->group_id = ret;
 	v->group = v->device = -1;
-	dev->vfio = v;
+	dev->priv = v;
 
 	ret = udrv_vfio_get_group(dev, v->group_id, &v->group);
 	if (ret) {
@@ -155,7 +68,7 @@ static int vfio_open(struct udrv_device *dev)
 		ret = udrv_err(ENODEV, "%s: VFIO device is not a PCI device", dev->name);
 		goto fail;
 	}
-	ret = vfio_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+	ret = udrv_vfio_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
 	if (ret)
 		goto fail;
 	v->config_offset = cfg->offset;
@@ -164,14 +77,13 @@ static int vfio_open(struct udrv_device *dev)
 	return 0;
 fail:
 	vfio_release(v);
-	dev->vfio = NULL;
+	dev->priv = NULL;
 	return ret;
 }
 
 static void vfio_close(struct udrv_device *dev)
 {
-	vfio_release(dev->vfio);
-	dev->vfio = NULL;
+	vfio_release(dev->priv);
 }
 
 static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info)
@@ -183,11 +95,11 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 	ret = udrv_sysfs_bar_info(dev, bar, info);
 	if (ret)
 		return ret;
-	ret = vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
+	ret = udrv_vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
 	if (ret)
 		return ret;
 	info->size = r->size;
-	dev->vfio->bar_offset[bar] = r->offset;
+	udrv_vfio(dev)->bar_offset[bar] = r->offset;
 	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		info->flags |= UDRV_BAR_MMAP;
 	free(r);
@@ -198,20 +110,8 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 static const struct vfio_info_cap_header *vfio_region_cap(const struct vfio_region_info *r,
 							  uint16_t id)
 {
-	uint32_t off = r->flags & VFIO_REGION_INFO_FLAG_CAPS ? r->cap_offset : 0;
-	unsigned int n;
-
-	for (n = 0; off && n < 64; n++) {
-		const struct vfio_info_cap_header *h;
-
-		if (off < sizeof(*r) || off > r->argsz - sizeof(*h))
-			return NULL;
-		h = (const void *)((const char *)r + off);
-		if (h->id == id)
-			return h;
-		off = h->next;
-	}
-	return NULL;
+	return udrv_vfio_info_cap(r, r->argsz, sizeof(*r),
+				  r->flags & VFIO_REGION_INFO_FLAG_CAPS ? r->cap_offset : 0, id);
 }
 
 /* Accessible ranges from the sparse-mmap capability; 0 if there is none. */
@@ -246,7 +146,7 @@ static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 	int prot = 0, ret;
 	void *base;
 
-	ret = vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
+	ret = udrv_vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
 	if (ret)
 		return ret;
 	if (!r->size) {
@@ -273,12 +173,12 @@ static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 		if (ret)
 			goto out;
 		if (nranges) {
-			ret = udrv_map_ranges(dev, dev->vfio->device, r->offset, prot, ranges,
+			ret = udrv_map_ranges(dev, udrv_vfio(dev)->device, r->offset, prot, ranges,
 					      nranges, map);
 			goto out;
 		}
 	}
-	base = mmap(NULL, r->size, prot, MAP_SHARED, dev->vfio->device, r->offset);
+	base = mmap(NULL, r->size, prot, MAP_SHARED, udrv_vfio(dev)->device, r->offset);
 	if (base != MAP_FAILED) {
 		map->base = base;
 		map->map_len = r->size;
@@ -290,7 +190,7 @@ static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 	/* Old kernels refuse the whole BAR without saying why: map around MSI-X. */
 	if (ret == EINVAL && !udrv_msix_holes(dev, bar, holes, &nholes) && nholes &&
 	    !udrv_ranges_subtract(r->size, holes, nholes, sysconf(_SC_PAGESIZE), ranges, &nranges)) {
-		ret = udrv_map_ranges(dev, dev->vfio->device, r->offset, prot, ranges, nranges, map);
+		ret = udrv_map_ranges(dev, udrv_vfio(dev)->device, r->offset, prot, ranges, nranges, map);
 		goto out;
 	}
 	ret = udrv_err(ret, "%s: mmap of VFIO BAR %u (%llu bytes) failed: %s", dev->name, bar,
@@ -304,9 +204,9 @@ out:
 static int vfio_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		       void *val, bool write)
 {
-	off_t pos = dev->vfio->bar_offset[bar] + off;
-	ssize_t n = write ? pwrite(dev->vfio->device, val, width, pos) :
-			    pread(dev->vfio->device, val, width, pos);
+	off_t pos = udrv_vfio(dev)->bar_offset[bar] + off;
+	ssize_t n = write ? pwrite(udrv_vfio(dev)->device, val, width, pos) :
+			    pread(udrv_vfio(dev)->device, val, width, pos);
 
 	if (n < 0)
 		return udrv_err(errno, "%s: VFIO BAR %u %s of %u bytes at 0x%llx: %s", dev->name,
@@ -320,11 +220,11 @@ static int vfio_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, 
 
 static int vfio_reset(struct udrv_device *dev)
 {
-	if (!(dev->vfio->info.flags & VFIO_DEVICE_FLAGS_RESET))
+	if (!(udrv_vfio(dev)->info.flags & VFIO_DEVICE_FLAGS_RESET))
 		return udrv_err(ENOTSUP,
 				"%s: cannot be reset: vfio-pci found no reset method (no FLR, PM or bus reset)",
 				dev->name);
-	if (ioctl(dev->vfio->device, VFIO_DEVICE_RESET))
+	if (ioctl(udrv_vfio(dev)->device, VFIO_DEVICE_RESET))
 		return udrv_err(errno, "%s: VFIO_DEVICE_RESET: %s", dev->name, strerror(errno));
 	return 0;
 }
@@ -332,9 +232,9 @@ static int vfio_reset(struct udrv_device *dev)
 static ssize_t vfio_config_rw(struct udrv_device *dev, void *buf, size_t len, off_t off,
 			      bool write)
 {
-	off_t pos = dev->vfio->config_offset + off;
-	ssize_t n = write ? pwrite(dev->vfio->device, buf, len, pos) :
-			    pread(dev->vfio->device, buf, len, pos);
+	off_t pos = udrv_vfio(dev)->config_offset + off;
+	ssize_t n = write ? pwrite(udrv_vfio(dev)->device, buf, len, pos) :
+			    pread(udrv_vfio(dev)->device, buf, len, pos);
 
 	if (n < 0)
 		return udrv_err(errno, "%s: VFIO config %s of %zu bytes at 0x%jx: %s", dev->name,
@@ -368,7 +268,7 @@ static unsigned int vfio_irq_count(struct udrv_device *dev, unsigned int index)
 {
 	struct vfio_irq_info info = { .argsz = sizeof(info), .index = index };
 
-	return ioctl(dev->vfio->device, VFIO_DEVICE_GET_IRQ_INFO, &info) ? 0 : info.count;
+	return ioctl(udrv_vfio(dev)->device, VFIO_DEVICE_GET_IRQ_INFO, &info) ? 0 : info.count;
 }
 
 static int vfio_set_irqs(struct udrv_device *dev, unsigned int index, uint32_t flags,
@@ -387,7 +287,7 @@ static int vfio_set_irqs(struct udrv_device *dev, unsigned int index, uint32_t f
 	set->count = count;
 	if (fds)
 		memcpy(set->data, fds, count * sizeof(int32_t));
-	if (ioctl(dev->vfio->device, VFIO_DEVICE_SET_IRQS, set))
+	if (ioctl(udrv_vfio(dev)->device, VFIO_DEVICE_SET_IRQS, set))
 		ret = udrv_err(errno, "%s: VFIO_DEVICE_SET_IRQS (index %u, %u vectors): %s",
 			       dev->name, index, count, strerror(errno));
 	free(set);
@@ -427,11 +327,11 @@ static int vfio_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, uns
 		ret = udrv_set_bus_master(dev, 1);
 	if (ret)
 		goto fail;
-	dev->vfio->irq_index = vfio_irq_kinds[k].index;
+	udrv_vfio(dev)->irq_index = vfio_irq_kinds[k].index;
+	udrv_vfio(dev)->irq_fds = fds;
 	dev->irq.type = vfio_irq_kinds[k].type;
 	dev->irq.nvec = nvec;
 	dev->irq.fds = fds;
-	dev->irq.fds_owned = true;
 	return 0;
 fail:
 	while (i-- > 0)
@@ -442,8 +342,15 @@ fail:
 
 static void vfio_irq_disable(struct udrv_device *dev)
 {
-	vfio_set_irqs(dev, dev->vfio->irq_index,
-		      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	struct udrv_vfio *v = udrv_vfio(dev);
+	unsigned int i;
+
+	vfio_set_irqs(dev, v->irq_index, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+		      0, NULL);
+	for (i = 0; i < dev->irq.nvec; i++)
+		close(v->irq_fds[i]);
+	free(v->irq_fds);
+	v->irq_fds = NULL;
 }
 
 static int vfio_irq_rearm(struct udrv_device *dev, unsigned int vec)
@@ -457,13 +364,20 @@ static int vfio_irq_rearm(struct udrv_device *dev, unsigned int vec)
 
 static int vfio_irq_trigger(struct udrv_device *dev, unsigned int vec)
 {
-	return vfio_set_irqs(dev, dev->vfio->irq_index,
+	return vfio_set_irqs(dev, udrv_vfio(dev)->irq_index,
 			     VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vec, 1, NULL);
 }
 
 const struct udrv_backend_ops udrv_vfio_ops = {
-	.kind = UDRV_BACKEND_VFIO,
-	.name = "vfio",
+	.path = {
+		.backend = UDRV_BACKEND_VFIO,
+		.name = "vfio",
+		.driver = "vfio-pci",
+		.family = "vfio",
+		.modules = { "vfio-pci", "vfio_iommu_type1" },
+		.remedy = "load it by hand (modprobe vfio-pci), or use a kernel with CONFIG_VFIO_PCI",
+		.summary = "vfio-pci and its variants, through an IOMMU: isolated BARs, config, MSI-X/MSI/INTx, DMA",
+	},
 	.open = vfio_open,
 	.close = vfio_close,
 	.bar_info = vfio_bar_info,

@@ -25,8 +25,11 @@
  * with its new driver across re-probes; udrv_restore() puts back the driver
  * and the ``driver_override`` value that udrv_bind() recorded.
  *
- * The sysfs root is ``$UDRV_SYSFS_ROOT`` (default /sys); ``$UDRV_MODPROBE``,
- * if set, is run instead of modprobe.
+ * Modules are loaded with the first of /sbin/modprobe, /usr/sbin/modprobe,
+ * /bin/modprobe and /usr/bin/modprobe, with a fixed environment: nothing in
+ * the caller's environment chooses what a root or setuid program runs.  The
+ * modules for vfio-pci, uio_pci_generic and udrv_stub come from the table
+ * of <udrv/access_path.h>; any other driver is loaded by its own name.
  */
 #ifndef UDRV_BIND_H
 #define UDRV_BIND_H

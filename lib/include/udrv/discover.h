@@ -3,9 +3,8 @@
  * DOC: discovery
  *
  * udrv_pci_scan() lists the PCI functions of the system, as lspci does,
- * through libpci's sysfs access method (rooted at ``$UDRV_SYSFS_ROOT/bus/pci``,
- * default /sys/bus/pci): address, vendor/device and subsystem ids, 24-bit
- * class code, revision, the six BARs, the bound kernel driver, the IOMMU
+ * through libpci's sysfs access method (/sys/bus/pci): address,
+ * vendor/device and subsystem ids, 24-bit class code, revision, the six BARs, the bound kernel driver, the IOMMU
  * group and the backend udrv_open() would choose.  Results come in lspci
  * order (domain, bus, device, function).
  *

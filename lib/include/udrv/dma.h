@@ -20,6 +20,11 @@
  * All three are cache-coherent on x86, so udrv_dma_sync_for_cpu() and
  * udrv_dma_sync_for_device() cost nothing there; call them anyway where a
  * non-coherent platform would need them.
+ *
+ * Thread safety: every function here may be called from any number of
+ * threads at once on the same device; the device's buffers are guarded by
+ * a lock of their own.  Freeing a buffer while another thread still uses
+ * it (or its memory) is the caller's race to avoid, as with free().
  */
 #ifndef UDRV_DMA_H
 #define UDRV_DMA_H
@@ -32,6 +37,11 @@ extern "C" {
 #endif
 
 struct udrv_device;
+
+/** UDRV_DMA_MASK_BITS_MIN - the narrowest DMA mask udrv_dma_set_mask() takes */
+#define UDRV_DMA_MASK_BITS_MIN 24
+/** UDRV_DMA_MASK_BITS_MAX - the widest DMA mask (the default) */
+#define UDRV_DMA_MASK_BITS_MAX 64
 
 /**
  * struct udrv_dma - a DMA buffer
@@ -50,7 +60,7 @@ struct udrv_dma {
 /**
  * udrv_dma_set_mask() - how many address bits the device can drive
  * @dev:  the device
- * @bits: 24..64 (QEMU's edu: 28)
+ * @bits: %UDRV_DMA_MASK_BITS_MIN..%UDRV_DMA_MASK_BITS_MAX (QEMU's edu: 28)
  *
  * Buffers allocated afterwards get addresses below 2^@bits.  Default: 64.
  *
@@ -117,7 +127,9 @@ int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_
  * The device must no longer be using it.  Like free(), this ends the
  * handle: do not use @buf, or free it again, afterwards (its memory may
  * already describe a newer buffer).  NULL, or a buffer of another device,
- * is left alone.
+ * is left alone.  udrv_last_error() is left as it was, unless the buffer
+ * could not be released (the IOMMU refused to unmap it): then it says so,
+ * and the buffer's device address stays reserved, never handed out again.
  */
 void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *buf);
 

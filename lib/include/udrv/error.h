@@ -2,10 +2,19 @@
 /**
  * DOC: errors
  *
- * Every libudrv function that can fail returns a negative errno value (or
- * NULL with errno set) and records a human-readable message for the calling
- * thread.  The message names the device or argument at fault and, where there
- * is one, the remedy.  The library never calls exit() or abort().
+ * Every libudrv function that can fail returns a negative errno value and
+ * records a human-readable message for the calling thread; no function
+ * returns NULL for an error or sets errno.  The message names the device or
+ * argument at fault and, where there is one, the remedy.  Timeouts are
+ * failures like the others: -ETIMEDOUT from udrv_irq_wait(), -EAGAIN from
+ * udrv_monitor_read(), each with its message.  Success leaves the message
+ * as it was, and so do the functions that release things (udrv_close(),
+ * udrv_irq_disable(), udrv_bar_unmap(), udrv_pci_free(),
+ * udrv_monitor_close()), so a failure's message survives the cleanup after
+ * it; the one exception is udrv_dma_free() of a buffer that could not be
+ * released, which says so.  Functions that cannot fail (udrv_backend_name(),
+ * udrv_access_path()...) return a documented value and set no message.
+ * The library never calls exit() or abort(), and never prints.
  */
 #ifndef UDRV_ERROR_H
 #define UDRV_ERROR_H

@@ -19,6 +19,12 @@
  * UIO    INTx                          /dev/uioN
  * sysfs  none                          -
  * ====== ============================= ===================================
+ *
+ * Thread safety: enabling, disabling and re-arming must not race with other
+ * interrupt calls on the same device.  Each vector is for one waiting
+ * thread at a time: udrv_irq_wait() on different vectors may run in
+ * parallel, two threads waiting on the same vector race for its events
+ * (and on UIO, with its one vector, for the event count).
  */
 #ifndef UDRV_IRQ_H
 #define UDRV_IRQ_H
@@ -93,8 +99,10 @@ int udrv_irq_fd(struct udrv_device *dev, unsigned int vec);
  *              to poll, else milliseconds (poll() first)
  * @events:     set to the number of events since the last wait (>= 1)
  *
- * Return: 0 with @events set, -ETIMEDOUT when nothing arrived in time, or
- * another negative errno.
+ * Return: 0 with @events set; -ETIMEDOUT when nothing arrived in time (with a
+ * message like any failure: "no interrupt on vector 0 within 100 ms"); -EINVAL
+ * interrupts not enabled or @vec out of range; -EIO the fd reports an error
+ * (device unbound?); or the errno of a failed poll() or read().
  */
 int udrv_irq_wait(struct udrv_device *dev, unsigned int vec, int timeout_ms, uint64_t *events);
 

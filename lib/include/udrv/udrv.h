@@ -11,12 +11,16 @@
 #include <udrv/error.h>
 #include <udrv/pci_addr.h>
 #include <udrv/device.h>
+#include <udrv/access_path.h>
 #include <udrv/caps.h>
 #include <udrv/irq.h>
 #include <udrv/dma.h>
 #include <udrv/mmio.h>
+#include <udrv/config.h>
+#if UDRV_ADMIN
 #include <udrv/discover.h>
 #include <udrv/bind.h>
 #include <udrv/monitor.h>
+#endif
 
 #endif /* UDRV_UDRV_H */

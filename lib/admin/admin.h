@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Binding internals: raw sysfs writes, loading driver modules, and finding
- * the processes that use a device.
+ * The admin part's internals (lib/admin: binding, modprobe, users): raw
+ * sysfs writes, loading driver modules, and finding the processes that use
+ * a device.
  */
-#ifndef UDRV_BIND_INTERNAL_H
-#define UDRV_BIND_INTERNAL_H
+#ifndef UDRV_ADMIN_H
+#define UDRV_ADMIN_H
 
 #include <stddef.h>
 
@@ -19,12 +20,17 @@
 int udrv_sysfs_write(const char *path, const char *val);
 
 /*
- * modprobe.c: run "modprobe @module" ($UDRV_MODPROBE if set, else modprobe
- * from PATH, /sbin or /usr/sbin) with posix_spawn; 0 when it exits with 0,
- * else a negative errno and a message quoting its output.  @why ends the
- * message with the remedy.
+ * modprobe.c: run "modprobe @module" (the first of /sbin/modprobe,
+ * /usr/sbin/modprobe, /bin/modprobe, /usr/bin/modprobe, with a fixed
+ * environment) with posix_spawn; 0 when it exits with 0, else a negative
+ * errno and a message quoting its output.  @why ends the message with the
+ * remedy.
  */
 int udrv_modprobe(const char *module, const char *why);
+#ifdef UDRV_TEST_HOOKS
+/* The unit tests' stand-in for modprobe; NULL: the real one. */
+void udrv_test_set_modprobe(const char *path);
+#endif
 
 /*
  * users.c: the processes that hold the character devices through which
@@ -34,4 +40,4 @@ int udrv_modprobe(const char *module, const char *why);
  */
 int udrv_device_users(const char *name, char *buf, size_t size);
 
-#endif /* UDRV_BIND_INTERNAL_H */
+#endif /* UDRV_ADMIN_H */

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO backend internals: the device's state, the process's container
+ * (container.c), VFIO's info/capability ioctls (info.c), group viability
+ * (viable.c) and DMA (dma.c).
+ */
+#ifndef UDRV_BACKEND_VFIO_H
+#define UDRV_BACKEND_VFIO_H
+
+#include <linux/vfio.h>
+
+#include "udrv_internal.h"
+
+struct udrv_vfio {
+	int group;               /* borrowed from container.c, or -1 */
+	int device;              /* device fd, or -1 */
+	int group_id;
+	struct vfio_device_info info;
+	uint64_t config_offset;
+	uint64_t bar_offset[UDRV_NUM_BARS]; /* region offsets, set by vfio_bar_info() */
+	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
+	int *irq_fds;            /* their eventfds (dev->irq.fds) */
+};
+
+static inline struct udrv_vfio *udrv_vfio(struct udrv_device *dev)
+{
+	return dev->priv;
+}
+
+/*
+ * info.c: one VFIO "info" ioctl whose reply may grow by a capability chain
+ * (VFIO_DEVICE_GET_REGION_INFO, VFIO_IOMMU_GET_INFO...): @info holds
+ * @size bytes with argsz (its first field) set; grown and asked again
+ * until the chain fits.  On success *@infop is the reply (malloc'd);
+ * errno-style return, no message (the caller names the ioctl).
+ */
+int udrv_vfio_info(int fd, unsigned long request, void *info, size_t size, void **infop);
+/*
+ * The capability @id in the chain of a reply of @argsz bytes whose chain
+ * starts at @cap_offset (0: none); NULL if absent or malformed.  Offsets
+ * below @hdr_size (the fixed part) are malformed.
+ */
+const struct vfio_info_cap_header *udrv_vfio_info_cap(const void *info, uint32_t argsz,
+							size_t hdr_size, uint32_t cap_offset,
+							uint16_t id);
+/* VFIO_DEVICE_GET_REGION_INFO of region @index, with a message on failure. */
+int udrv_vfio_region_info(struct udrv_device *dev, unsigned int index,
+			  struct vfio_region_info **infop);
+
+/* container.c: the process's container and its groups */
+int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu);
+int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
+void udrv_vfio_put_group(int group_id);
+int udrv_vfio_container_fd(void);
+int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
+			 uint64_t *iova);
+void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
+
+/*
+ * viable.c: can IOMMU group @group be used by VFIO?  0 if every function
+ * in it other than @name is on a driver that leaves the group usable (none,
+ * the vfio family, pci-stub, pcieport); else -EBUSY with a message naming
+ * them, for @driver ("vfio-pci") that @name is to be bound to or is on.
+ */
+int udrv_vfio_group_viable(const char *name, int group, const char *driver);
+
+/* dma.c */
+int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
+
+#endif /* UDRV_BACKEND_VFIO_H */
