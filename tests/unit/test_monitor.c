@@ -24,7 +24,7 @@
 
 #define NOWHERE "0000:ff:1f.7" /* a function no machine has */
 
-/* Under valgrind (tests/meson.build sets this) only the lower time bounds hold. */
+/* Under valgrind (tests/unit/meson.build sets this) only the lower time bounds hold. */
 static bool slow;
 
 static long long now_ms(void)
