@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build udrv_stub.ko out of the source tree (used by kmod/meson.build and
-# scripts/kmod-check).
+# scripts/kmod-check; tests/vm/meson.build builds tests/vm/fault with it).
 #
 #   kmod/build.sh [--copy-to=FILE] SRC_DIR OUT_DIR KDIR [make arguments, e.g. W=1 C=1]
 #
@@ -10,7 +10,8 @@
 # changed, so Kbuild's own dependency tracking keeps working) and runs
 # make -C KDIR M=OUT_DIR modules there.  The output, which is long, goes to
 # OUT_DIR/build.log and is shown only if the build fails.  --copy-to also
-# copies the built udrv_stub.ko to FILE.
+# copies the module built (udrv_stub.ko, or the one SRC_DIR's Kbuild makes)
+# to FILE.
 set -eu
 
 copy_to=
@@ -44,5 +45,10 @@ if ! make -C "$kdir" M="$out" "$@" modules >"$log" 2>&1; then
 	exit 1
 fi
 if [ -n "$copy_to" ]; then
-	cp "$out/udrv_stub.ko" "$copy_to"
+	set -- "$out"/*.ko
+	if [ $# != 1 ] || [ ! -f "$1" ]; then
+		echo "build.sh: expected one module in $out, found: $*" >&2
+		exit 1
+	fi
+	cp "$1" "$copy_to"
 fi

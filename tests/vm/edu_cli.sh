@@ -58,6 +58,7 @@ explain_chain() {
 	ex=$(edu -s "$s" explain) || { echo "$ex"; return 1; }
 	echo "$ex"
 	bar=$(first_hex "$(field BAR0 physical)")
+	# shellcheck disable=SC2046 # the two bounds, split on purpose
 	set -- $(sed -n "s/^ *\([0-9a-f]*\)-\([0-9a-f]*\) : $s\$/\1 \2/p" /proc/iomem)
 	res=$(head -1 "/sys/bus/pci/devices/$s/resource" | cut -d' ' -f1)
 	[ -n "$bar" ] && [ $# = 2 ] && [ $((bar)) -ge $((0x$1)) ] && [ $((bar)) -le $((0x$2)) ] &&

@@ -109,6 +109,7 @@ fi
 if grep -q 0x8139 /sys/bus/pci/devices/*/device 2>/dev/null; then
 	# rtl8139: the same registers as I/O ports (BAR 0) and memory (BAR 1).
 	run -d 10ec:8139 --bar 0 --range 0+8 --width 8
+	# shellcheck disable=SC2034 # read in check's eval'd condition
 	io=$out
 	check "I/O BAR: rtl8139 ID registers byte by byte" \
 		'[ $rc = 0 ] && echo "$out" | grep -qx "00000000: 52 54 00 12 34 56 [0-9a-f][0-9a-f] [0-9a-f][0-9a-f]"'

@@ -36,6 +36,7 @@ err="remedy: $remedy"
 check "the printed command unbinds the device" \
 	'[ ! -e "/sys/bus/pci/devices/$dev/driver" ]'
 err=$(regdump -s "$dev" --bar 4 --range 0+4 2>&1)
+# shellcheck disable=SC2034 # read in check's eval'd condition
 rc=$?
 check "then BAR4 maps and reads" '[ $rc = 0 ] && echo "$err" | grep -qE "^(0x)?[0-9a-f]{8}"'
 

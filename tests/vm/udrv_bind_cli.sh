@@ -18,6 +18,7 @@ check() { # check NAME SHELL-CONDITION
 }
 run() { # run ARGS...: sets out, err, rc
 	out=$(udrv-bind "$@" 2>/tmp/err)
+	# shellcheck disable=SC2034 # read in check's eval'd conditions
 	rc=$?
 	err=$(cat /tmp/err)
 }

@@ -6,7 +6,8 @@
  *   - bad mmap() requests fail cleanly (past the BAR, unknown map, private);
  *   - after an unbind a live mapping faults with SIGBUS instead of reaching
  *     the BAR, and the module cannot be unloaded while that mapping exists;
- *   - 100 load/bind/unbind/unload cycles leave a working module.
+ *   - 100 load/bind/unbind/unload cycles leave a working module
+ *     ($UDRV_TEST_CYCLES overrides the count: fewer on the debug kernel).
  * The guest kernel log is scanned by udrv-vm: any Oops or WARNING fails.
  */
 #include <dirent.h>
@@ -28,7 +29,7 @@
 #include <cmocka.h>
 
 #define MODULE_PATH "/udrv/modules/udrv_stub.ko"
-#define CYCLES 100
+#define CYCLES 100	/* default for $UDRV_TEST_CYCLES */
 
 static const char *edu;
 static long page;
@@ -155,10 +156,12 @@ static void test_unbind_while_mapped(void **state)
 
 static void test_load_unload_cycles(void **state)
 {
-	int i, fd;
+	const char *env = getenv("UDRV_TEST_CYCLES");
+	int i, fd, cycles = env ? atoi(env) : CYCLES;
 
 	(void)state;
-	for (i = 0; i < CYCLES; i++) {
+	assert_true(cycles > 0);
+	for (i = 0; i < cycles; i++) {
 		/* Unloading unbinds edu (driver_override stays udrv_stub). */
 		if (syscall(SYS_delete_module, "udrv_stub", O_NONBLOCK))
 			fail_msg("cycle %d: rmmod: %s", i, strerror(errno));
@@ -172,7 +175,7 @@ static void test_load_unload_cycles(void **state)
 		if (!bound_to_stub(edu))
 			fail_msg("cycle %d: edu did not bind", i);
 	}
-	printf("# %d unload/load/bind cycles\n", CYCLES);
+	printf("# %d unload/load/bind cycles\n", cycles);
 	fd = uio_fd(edu);
 	assert_true(fd >= 0);
 	close(fd);
