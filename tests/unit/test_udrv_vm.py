@@ -101,6 +101,17 @@ class KernelChoice(unittest.TestCase):
                 with self.assertRaisesRegex(vm.HarnessError,
                                             "no debug kernel"):
                     vm.find_kernel("debug", None)
+            # With the debug kernel built, 6.12 still means Debian's.
+            inst.append("6.12.118-udrv-debug")
+            open(os.path.join(d, inst[-1]), "w").close()
+            with mock.patch.object(vm, "installed_kernels",
+                                   return_value=inst), \
+                 mock.patch.object(vm, "kernel_files", side_effect=files), \
+                 mock.patch.object(vm, "built_kernels",
+                                   return_value={inst[-1]: d}):
+                self.assertEqual(vm.find_kernel("6.12", None),
+                                 "6.12.118+deb12-amd64")
+                self.assertEqual(vm.find_kernel("debug", None), inst[-1])
                 with self.assertRaisesRegex(
                         vm.HarnessError,
                         "missing .*h.*linux-headers-6.1.0-57-amd64"):
