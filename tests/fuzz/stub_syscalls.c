@@ -2822,9 +2822,9 @@ static void usage(FILE *f)
 "buffer refused), and that depends on timing; --replay removes the timing\n"
 "(lockstep threads, controller at fixed operation counts), so a seed replays\n"
 "the same sequence as far as the kernel's own asynchronous work (drains,\n"
-"edu's DMA timer) and allocation failures allow.  A failure found without\n"
-"--replay is replayed with the same --seed and --threads, best with --replay\n"
-"--verbose to see the operations.\n", MAX_THREADS);
+"edu's DMA timer), allocation failures and how far a SIGKILLed child got\n"
+"allow.  A failure found without --replay is replayed with the same --seed\n"
+"and --threads, best with --replay --verbose to see the operations.\n", MAX_THREADS);
 }
 
 static void parse_args(int argc, char **argv)
