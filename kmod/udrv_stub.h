@@ -29,20 +29,10 @@
 #define UDRV_STUB_NAME		"udrv_stub"
 #define UDRV_STUB_VERSION	"0.1.0"
 
-/**
- * enum udrv_stub_irq_kind - how the device's interrupt reaches user space
- * @UDRV_STUB_IRQ_NONE: no usable interrupt; read()/write() on /dev/uioN fail
- * @UDRV_STUB_IRQ_INTX: legacy level-triggered INTx, masked with the command
- *                      register's Interrupt Disable bit
- * @UDRV_STUB_IRQ_MSI: one MSI vector (edge-triggered message)
- */
-enum udrv_stub_irq_kind {
-	UDRV_STUB_IRQ_NONE,
-	UDRV_STUB_IRQ_INTX,
-	UDRV_STUB_IRQ_MSI,
-};
-
 struct udrv_stub_dev;
+struct eventfd_ctx;
+struct udrv_stub_irq_info;
+struct udrv_stub_intx_ack;
 
 /**
  * struct udrv_stub_map - one memory BAR exposed as a UIO map
@@ -53,11 +43,21 @@ struct udrv_stub_dev;
  * @len: length of the BAR in bytes
  * @pfn: page frame number of the page holding @start
  * @pages: number of pages the BAR touches (its "page span")
- * @wc: map write-combining (prefetchable BAR with a WC memtype reserved)
+ * @prefetch: prefetchable: write-combining may be asked for
+ * @mappable: the BAR's pages hold nothing else (a BAR smaller than a page
+ *            only if @subpage reserved the rest of its page)
+ * @nr_holes: entries in @hole_first/@hole_last
+ * @hole_first: first page (from the map's first page) of an MSI-X table
+ *              or PBA hole, never mapped
+ * @hole_last: last page of that hole
+ * @subpage: the rest of a sub-page BAR's page, reserved in the resource
+ *           tree so that no other device is placed there; or NULL
  * @name: "BAR<n>", pointed to by the uio_mem entry
+ * @wc_vmas: live VMAs mapping the BAR write-combining (under sdev->lock)
+ * @uc_vmas: live VMAs mapping the BAR uncached (under sdev->lock)
  *
- * Immutable between probe and the final reference drop, so the mmap and
- * fault paths read it without locking.
+ * Apart from the two counters, immutable between probe and the final
+ * reference drop, so the mmap and fault paths read it without locking.
  */
 struct udrv_stub_map {
 	struct udrv_stub_dev *sdev;
@@ -67,8 +67,53 @@ struct udrv_stub_map {
 	resource_size_t len;
 	unsigned long pfn;
 	unsigned long pages;
-	u8 wc;
+	u8 prefetch;
+	u8 mappable;
+	u8 nr_holes;
+	unsigned long hole_first[2];
+	unsigned long hole_last[2];
+	struct resource *subpage;
 	char name[8];
+	unsigned int wc_vmas;
+	unsigned int uc_vmas;
+};
+
+/**
+ * struct udrv_stub_vec - one interrupt vector in use
+ * @sdev: its device
+ * @index: vector number (0: also reported through /dev/uioN)
+ * @irq: Linux IRQ number
+ * @trigger: eventfd signalled per interrupt, or NULL
+ * @name: name passed to request_irq() (/proc/interrupts)
+ */
+struct udrv_stub_vec {
+	struct udrv_stub_dev *sdev;
+	unsigned int index;
+	int irq;
+	struct eventfd_ctx *trigger;
+	char name[40];
+};
+
+/**
+ * struct udrv_stub_ack - an installed INTx ack program (kernel form)
+ * @base: pci_iomap_range() of the pages holding both registers
+ * @status: the status register inside @base
+ * @ack: the acknowledge register inside @base
+ * @width: register width, 1, 2 or 4
+ * @flags: UDRV_STUB_ACK_WRITE_STATUS or 0
+ * @mask: status bits meaning "interrupt requested"
+ * @value: value written to @ack without UDRV_STUB_ACK_WRITE_STATUS
+ * @bar: the BAR
+ */
+struct udrv_stub_ack {
+	void __iomem *base;
+	void __iomem *status;
+	void __iomem *ack;
+	u8 width;
+	u32 flags;
+	u32 mask;
+	u32 value;
+	int bar;
 };
 
 /**
@@ -93,9 +138,25 @@ struct udrv_stub_map {
  * @drain_gen: @quiesce_gen when the queued drain started
  * @drain: the background drain of udrv_stub_dma_quiesce()
  * @nr_mappings: live VMAs mapping one of our BARs (sysfs "mappings")
- * @irq_kind: interrupt mode chosen at probe
- * @irq_lock: protects @irq_masked against the hard interrupt handler
+ * @master: bus mastering turned on through SET_MASTER (under @lock)
+ * @drain_queued: a drain was queued by a last close and has not run
+ * @irq_default: interrupt type chosen at probe, restored when the vectors
+ *               set through SET_IRQS are released
+ * @intx_maskable: the function has PCI 2.3's INTx disable bit
+ * @irq_mutex: serialises changes of the vectors and the ack program;
+ *             guards @irq_kind, @vecs, @nr_vecs, @irq_owner, @ack_owner,
+ *             @irq_gone.  Taken after @lock when both are held
+ * @irq_kind: interrupt type in use (UDRV_STUB_IRQ_*, from the UAPI header)
+ * @vecs: the vectors in use (@nr_vecs entries), or NULL
+ * @nr_vecs: number of vectors in use
+ * @irq_owner: the control file that set the vectors, or NULL (probe's)
+ * @ack_owner: the control file that installed @ack, or NULL
+ * @irq_gone: set by remove(): no vectors are set up any more
+ * @irq_lock: protects @irq_masked, @irq_pending and @ack against the hard
+ *            interrupt handler
  * @irq_masked: interrupt masked, waiting for user space to write 1
+ * @irq_pending: ack program: an interrupt arrived while masked
+ * @ack: the INTx ack program, or NULL
  * @ctl: the control device /dev/udrv/<address> (udrv_stub_ctl.c)
  * @ctl_name: its name in /sys/class/misc ("udrv-<address>")
  * @ctl_nodename: its node below /dev ("udrv/<address>")
@@ -138,9 +199,22 @@ struct udrv_stub_dev {
 	struct delayed_work drain;
 	atomic_t nr_mappings;
 
-	enum udrv_stub_irq_kind irq_kind;
+	u8 master;
+	u8 drain_queued;
+
+	unsigned int irq_default;
+	u8 intx_maskable;
+	struct mutex irq_mutex;	/* see the kernel-doc above */
+	unsigned int irq_kind;
+	struct udrv_stub_vec *vecs;
+	unsigned int nr_vecs;
+	struct file *irq_owner;
+	struct file *ack_owner;
+	u8 irq_gone;
 	spinlock_t irq_lock;	/* see the kernel-doc above */
 	u8 irq_masked;
+	u8 irq_pending;
+	struct udrv_stub_ack *ack;
 
 	struct miscdevice ctl;
 	char ctl_name[32];
@@ -213,6 +287,7 @@ enum udrv_stub_drain {
 void udrv_stub_get(struct udrv_stub_dev *sdev);
 void udrv_stub_put(struct udrv_stub_dev *sdev);
 void udrv_stub_master_on(struct udrv_stub_dev *sdev);
+int udrv_stub_set_master(struct udrv_stub_dev *sdev, bool on, u32 *freed);
 int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
 			  enum udrv_stub_drain mode, u32 *how);
 
@@ -220,13 +295,24 @@ int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
 int udrv_stub_bars_init(struct udrv_stub_dev *sdev);
 void udrv_stub_bars_fini(struct udrv_stub_dev *sdev);
 int udrv_stub_mmap(struct uio_info *info, struct vm_area_struct *vma);
+int udrv_stub_ctl_mmap(struct udrv_stub_dev *sdev, struct file *file,
+		       struct vm_area_struct *vma);
 void udrv_stub_mmap_revoke(struct udrv_stub_dev *sdev);
 
 /* udrv_stub_irq.c */
 int udrv_stub_irq_init(struct udrv_stub_dev *sdev);
+int udrv_stub_irq_start(struct udrv_stub_dev *sdev);
 void udrv_stub_irq_fini(struct udrv_stub_dev *sdev);
 void udrv_stub_irq_rearm(struct udrv_stub_dev *sdev);
-const char *udrv_stub_irq_kind_name(enum udrv_stub_irq_kind kind);
+const char *udrv_stub_irq_kind_name(unsigned int kind);
+int udrv_stub_irq_info(struct udrv_stub_dev *sdev,
+		       struct udrv_stub_irq_info *info);
+int udrv_stub_set_irqs(struct udrv_stub_dev *sdev, struct file *owner,
+		       unsigned int type, unsigned int count,
+		       const s32 *fds);
+int udrv_stub_set_intx_ack(struct udrv_stub_dev *sdev, struct file *owner,
+			   const struct udrv_stub_intx_ack *arg);
+void udrv_stub_irq_release(struct udrv_stub_dev *sdev, struct file *owner);
 
 /* udrv_stub_ctl.c */
 int udrv_stub_ctl_init(struct udrv_stub_dev *sdev);

@@ -7,7 +7,9 @@
  * nodename "udrv/<address>" is the path below /dev that devtmpfs (and
  * udev, which reads DEVNAME from the uevent) creates, mode 0600.  The
  * ioctls, their structs and their errors are described in
- * uapi/udrv_stub.h; the buffers themselves in udrv_stub_dmabuf.c.
+ * uapi/udrv_stub.h; the buffers themselves in udrv_stub_dmabuf.c, the
+ * interrupt ioctls in udrv_stub_irq.c, its mmap() of BARs in
+ * udrv_stub_mmap.c.
  *
  * An open file holds a reference on the per-device state, so an ioctl
  * after remove() finds the state and fails cleanly with ENODEV (sdev->
@@ -213,6 +215,7 @@ static long udrv_stub_quiesce(struct udrv_stub_dev *sdev, void __user *uarg)
 {
 	struct udrv_stub_quiesce arg;
 	unsigned int before;
+	bool was_master;
 	int ret;
 
 	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
@@ -227,14 +230,85 @@ static long udrv_stub_quiesce(struct udrv_stub_dev *sdev, void __user *uarg)
 		return -ENODEV;
 	}
 	before = READ_ONCE(sdev->nr_quarantined);
+	was_master = sdev->master;
 	ret = udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_SYNC, &arg.how);
 	arg.freed = before - READ_ONCE(sdev->nr_quarantined);
-	if (sdev->open_count)
+	if (was_master)
 		udrv_stub_master_on(sdev);
 	mutex_unlock(&sdev->lock);
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long udrv_stub_set_master_ioctl(struct udrv_stub_dev *sdev,
+				       void __user *uarg)
+{
+	struct udrv_stub_master arg;
+	int ret;
+
+	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.on > 1)
+		return -EINVAL;
+	ret = udrv_stub_set_master(sdev, arg.on, &arg.freed);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long udrv_stub_get_irq_info(struct udrv_stub_dev *sdev,
+				   void __user *uarg)
+{
+	struct udrv_stub_irq_info arg;
+	int ret;
+
+	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
+	ret = udrv_stub_irq_info(sdev, &arg);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+/* More than any function has: MSI-X has at most 2048 vectors. */
+#define UDRV_STUB_MAX_VECTORS	2048
+
+static long udrv_stub_set_irqs_ioctl(struct udrv_stub_dev *sdev,
+				     struct file *file, void __user *uarg)
+{
+	struct udrv_stub_irq_set arg;
+	s32 *fds = NULL;
+	int ret;
+
+	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.count > UDRV_STUB_MAX_VECTORS)
+		return -EINVAL;
+	if (arg.count) {
+		fds = memdup_user(u64_to_user_ptr(arg.eventfds),
+				  arg.count * sizeof(*fds));
+		if (IS_ERR(fds))
+			return PTR_ERR(fds);
+	}
+	ret = udrv_stub_set_irqs(sdev, file, arg.type, arg.count, fds);
+	kfree(fds);
+	return ret;
+}
+
+static long udrv_stub_set_intx_ack_ioctl(struct udrv_stub_dev *sdev,
+					 struct file *file, void __user *uarg)
+{
+	struct udrv_stub_intx_ack arg;
+	int ret;
+
+	ret = udrv_stub_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
+	return udrv_stub_set_intx_ack(sdev, file, &arg);
 }
 
 static long udrv_stub_ctl_ioctl(struct file *file, unsigned int cmd,
@@ -256,6 +330,14 @@ static long udrv_stub_ctl_ioctl(struct file *file, unsigned int cmd,
 		return udrv_stub_get_segments(sdev, uarg);
 	case UDRV_STUB_QUIESCE:
 		return udrv_stub_quiesce(sdev, uarg);
+	case UDRV_STUB_SET_MASTER:
+		return udrv_stub_set_master_ioctl(sdev, uarg);
+	case UDRV_STUB_GET_IRQ_INFO:
+		return udrv_stub_get_irq_info(sdev, uarg);
+	case UDRV_STUB_SET_IRQS:
+		return udrv_stub_set_irqs_ioctl(sdev, file, uarg);
+	case UDRV_STUB_SET_INTX_ACK:
+		return udrv_stub_set_intx_ack_ioctl(sdev, file, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -281,14 +363,16 @@ static int udrv_stub_ctl_open(struct inode *inode, struct file *file)
 }
 
 /*
- * The last user of the device's DMA may be a control file alone (buffers
- * allocated with /dev/uioN closed, bus mastering set through config
- * space): quiesce then too.
+ * The vectors and the ack program this file set go (back to the probe's
+ * vector).  The last user of the device's DMA may be a control file alone
+ * (buffers allocated with /dev/uioN closed, bus mastering on through
+ * SET_MASTER): quiesce then too.
  */
 static int udrv_stub_ctl_release(struct inode *inode, struct file *file)
 {
 	struct udrv_stub_dev *sdev = file->private_data;
 
+	udrv_stub_irq_release(sdev, file);
 	mutex_lock(&sdev->lock);
 	if (--sdev->ctl_open_count == 0 && !sdev->open_count && !sdev->revoked)
 		udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_ASYNC, NULL);
@@ -297,9 +381,15 @@ static int udrv_stub_ctl_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int udrv_stub_ctl_mmap_fop(struct file *file, struct vm_area_struct *vma)
+{
+	return udrv_stub_ctl_mmap(file->private_data, file, vma);
+}
+
 static const struct file_operations udrv_stub_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = udrv_stub_ctl_open,
+	.mmap = udrv_stub_ctl_mmap_fop,
 	.release = udrv_stub_ctl_release,
 	.unlocked_ioctl = udrv_stub_ctl_ioctl,
 	/* Fixed-size structs, explicit padding, pointers as __u64. */

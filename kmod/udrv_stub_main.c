@@ -16,7 +16,10 @@
  *
  *   /dev/uioN                         mmap() a BAR, read() interrupts
  *   /dev/udrv/<bdf>                   ioctls: DMA buffers as dma-buf fds,
- *                                     DMA mask (uapi/udrv_stub.h,
+ *                                     DMA mask, bus mastering, interrupt
+ *                                     vectors with eventfds, INTx ack
+ *                                     program; mmap() of BARs, uncached
+ *                                     or write-combining (uapi/udrv_stub.h,
  *                                     udrv_stub_ctl.c, udrv_stub_dmabuf.c)
  *   /sys/class/uio/uioN/name          "udrv_stub"
  *   /sys/class/uio/uioN/maps/mapK/    memory BARs in BAR order:
@@ -26,7 +29,8 @@
  *       size    length of the BAR in bytes
  *   /sys/class/uio/uioN/portio/portK/ I/O-port BARs (name, start, size)
  *   /sys/bus/pci/devices/<bdf>/udrv_stub/
- *       irq_mode   "msi", "intx" or "none" (see udrv_stub_irq.c)
+ *       irq_mode   "msi", "msix", "intx" or "none": the type in use
+ *                  (see udrv_stub_irq.c)
  *       dma_bits   DMA mask width in force
  *       mappings   number of live BAR mappings (debugging aid)
  *       dma_buffers  number of live DMA buffers (debugging aid)
@@ -36,9 +40,10 @@
  *            MAP_SHARED, fd, K * PAGE_SIZE);
  * and the BAR's first register is at p + offset.
  *
- * Bus mastering (needed for MSI and DMA) is enabled while /dev/uioN is
- * open and cleared again when the last file description is closed.  That
- * alone does not make a dead driver's device harmless: a transfer may
+ * Bus mastering (needed for MSI and DMA) is never turned on implicitly:
+ * user space asks for it with the SET_MASTER ioctl, through which the stub
+ * sees every enable.  It is cleared again on the last close of /dev/uioN.
+ * That alone does not make a dead driver's device harmless: a transfer may
  * still be pending in the device and proceed as soon as mastering is back
  * on.  So DMA buffers released while the device may still use them are
  * quarantined until the device has been quiesced (reset, or a drain with
@@ -88,6 +93,7 @@ static void udrv_stub_release(struct kref *ref)
 	struct udrv_stub_dev *sdev = container_of(ref, struct udrv_stub_dev, ref);
 
 	pci_dev_put(sdev->pdev);
+	mutex_destroy(&sdev->irq_mutex);
 	mutex_destroy(&sdev->dma_lock);
 	mutex_destroy(&sdev->lock);
 	kfree(sdev);
@@ -144,8 +150,10 @@ static unsigned int udrv_stub_set_quiet(struct udrv_stub_dev *sdev)
 
 /*
  * The drain of a device that could not be reset: if bus mastering stayed
- * off for the whole period (no open, no other quiesce since), whatever
- * the device had pending was dropped, and its quarantine can go.
+ * off for the whole period (not turned on, no other quiesce since),
+ * whatever the device had pending was dropped, and its quarantine can go.
+ * Opening /dev/uioN does not matter: it no longer turns mastering on, and
+ * mastering set through config space is seen by udrv_stub_dma_quiet().
  */
 static void udrv_stub_drain_fn(struct work_struct *work)
 {
@@ -154,9 +162,11 @@ static void udrv_stub_drain_fn(struct work_struct *work)
 	unsigned int n = 0;
 
 	mutex_lock(&sdev->lock);
-	if (!sdev->revoked && !sdev->open_count &&
-	    sdev->drain_gen == sdev->quiesce_gen)
-		n = udrv_stub_set_quiet(sdev);
+	if (sdev->drain_gen == sdev->quiesce_gen) {
+		sdev->drain_queued = 0;
+		if (!sdev->revoked)
+			n = udrv_stub_set_quiet(sdev);
+	}
 	mutex_unlock(&sdev->lock);
 	if (n)
 		dev_dbg(&sdev->pdev->dev, "drained: %u quarantined buffer(s) freed\n",
@@ -192,6 +202,8 @@ int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
 
 	lockdep_assert_held(&sdev->lock);
 	pci_clear_master(pdev);
+	sdev->master = 0;
+	sdev->drain_queued = 0;
 	sdev->quiesce_gen++;	/* a drain still queued is out of date */
 
 	mutex_lock(&sdev->dma_lock);
@@ -225,6 +237,7 @@ int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
 		if (sdev->revoked)
 			return 0;
 		sdev->drain_gen = sdev->quiesce_gen;
+		sdev->drain_queued = 1;
 		/* A queued or running work holds its own reference. */
 		if (!mod_delayed_work(system_wq, &sdev->drain,
 				      msecs_to_jiffies(ms)))
@@ -239,38 +252,79 @@ int udrv_stub_dma_quiesce(struct udrv_stub_dev *sdev,
 	return 0;
 }
 
-/*
- * uio_info.open/.release run under the UIO core's info_lock for every
- * open()/last close() of /dev/uioN.  The first opener gets bus mastering
- * and a re-armed interrupt (a previous user may have died with it masked);
- * the last close stops the device from issuing DMA or MSI writes and
- * quiesces it (udrv_stub_dma_quiesce()).  Turning mastering on ends the
- * quiet state: buffers released from then on are quarantined.  Once
- * remove() has begun (revoked), bus mastering stays off.
- */
 /**
  * udrv_stub_master_on() - turn bus mastering on; the device is no longer quiet
  * @sdev: device state; caller holds sdev->lock, the device is not revoked
+ *
+ * Turning mastering on ends the quiet state: buffers released from then on
+ * are quarantined.  Once remove() has begun (revoked), mastering stays off.
  */
 void udrv_stub_master_on(struct udrv_stub_dev *sdev)
 {
 	lockdep_assert_held(&sdev->lock);
 	sdev->quiesce_gen++;	/* cancels a drain in progress */
+	sdev->drain_queued = 0;
 	mutex_lock(&sdev->dma_lock);
 	sdev->dma_quiet = 0;
 	mutex_unlock(&sdev->dma_lock);
 	pci_set_master(sdev->pdev);
+	sdev->master = 1;
 }
 
+/**
+ * udrv_stub_set_master() - SET_MASTER: bus mastering on or off
+ * @sdev: device state
+ * @on: turn it on (true) or off
+ * @freed: out: quarantined buffers freed by a drain completed first
+ *
+ * Turning it on while a drain queued by a previous user's last close is
+ * still running completes that drain first (synchronously, as QUIESCE
+ * does), rather than cancelling it: what that user left pending in the
+ * device must not reach memory the quarantine gives back.
+ *
+ * Return: 0, -EINTR (a signal ended the drain; mastering stays off) or
+ * -ENODEV (device unbound).
+ */
+int udrv_stub_set_master(struct udrv_stub_dev *sdev, bool on, u32 *freed)
+{
+	unsigned int before;
+	int ret = 0;
+
+	*freed = 0;
+	mutex_lock(&sdev->lock);
+	if (sdev->revoked) {
+		ret = -ENODEV;
+	} else if (!on) {
+		pci_clear_master(sdev->pdev);
+		sdev->master = 0;
+	} else if (!sdev->master) {
+		if (sdev->drain_queued && sdev->drain_gen == sdev->quiesce_gen) {
+			before = READ_ONCE(sdev->nr_quarantined);
+			ret = udrv_stub_dma_quiesce(sdev, UDRV_STUB_DRAIN_SYNC,
+						    NULL);
+			*freed = before - READ_ONCE(sdev->nr_quarantined);
+		}
+		if (!ret)
+			udrv_stub_master_on(sdev);
+	}
+	mutex_unlock(&sdev->lock);
+	return ret;
+}
+
+/*
+ * uio_info.open/.release run under the UIO core's info_lock for every
+ * open()/last close() of /dev/uioN.  The first opener gets a re-armed
+ * interrupt (a previous user may have died with it masked), but not bus
+ * mastering (SET_MASTER); the last close stops the device from issuing
+ * DMA or MSI writes and quiesces it (udrv_stub_dma_quiesce()).
+ */
 static int udrv_stub_open(struct uio_info *info, struct inode *inode)
 {
 	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
 
 	mutex_lock(&sdev->lock);
-	if (sdev->open_count++ == 0 && !sdev->revoked) {
-		udrv_stub_master_on(sdev);
+	if (sdev->open_count++ == 0 && !sdev->revoked)
 		udrv_stub_irq_rearm(sdev);
-	}
 	mutex_unlock(&sdev->lock);
 	return 0;
 }
@@ -319,6 +373,12 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct udrv_stub_dev *sdev;
 	int ret;
 
+	/* Like vfio-pci: a bridge's windows and bus numbers are not ours. */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
+		pci_err(pdev, "not a type 0 function (a bridge?): udrv_stub does not bind it\n");
+		return -EINVAL;
+	}
+
 	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
 	if (!sdev)
 		return -ENOMEM;
@@ -327,6 +387,8 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&sdev->lock);
 	INIT_LIST_HEAD(&sdev->files);
 	mutex_init(&sdev->dma_lock);
+	mutex_init(&sdev->irq_mutex);
+	spin_lock_init(&sdev->irq_lock);
 	INIT_LIST_HEAD(&sdev->buffers);
 	INIT_LIST_HEAD(&sdev->quarantine);
 	sdev->dma_quiet = 1;	/* no buffer of ours exists yet */
@@ -367,15 +429,20 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	sdev->info.release = udrv_stub_uio_release;
 
 	/*
-	 * Not the devm_ variant: remove() must revoke the BAR mappings
-	 * before the UIO device goes away and free the IRQ vectors after
-	 * the UIO core's free_irq(), so it does the steps in order itself.
+	 * Not the devm_ variant: remove() must revoke the BAR mappings and
+	 * free the IRQ handlers (which notify the UIO device) before the
+	 * UIO device goes away, so it does the steps in order itself.
 	 */
 	ret = uio_register_device(&pdev->dev, &sdev->info);
 	if (ret) {
 		dev_err(&pdev->dev, "cannot register UIO device (%d)\n", ret);
 		goto err_irq;
 	}
+
+	/* The handlers notify the UIO device: request them once it exists. */
+	ret = udrv_stub_irq_start(sdev);
+	if (ret)
+		goto err_uio;
 
 	ret = udrv_stub_ctl_init(sdev);
 	if (ret)
@@ -389,7 +456,9 @@ static int udrv_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 err_uio:
 	/* Mappings made since uio_register_device() must not outlive the BARs. */
 	udrv_stub_mmap_revoke(sdev);
+	udrv_stub_irq_fini(sdev);
 	uio_unregister_device(&sdev->info);
+	goto err_regions;
 err_irq:
 	udrv_stub_irq_fini(sdev);
 err_regions:
@@ -417,6 +486,8 @@ static void udrv_stub_remove(struct pci_dev *pdev)
 	mutex_lock(&sdev->lock);
 	sdev->revoked = 1;
 	pci_clear_master(pdev);
+	sdev->master = 0;
+	sdev->drain_queued = 0;
 	sdev->quiesce_gen++;
 	mutex_unlock(&sdev->lock);
 	if (cancel_delayed_work_sync(&sdev->drain))
@@ -443,14 +514,17 @@ static void udrv_stub_remove(struct pci_dev *pdev)
 	udrv_stub_mmap_revoke(sdev);
 
 	/*
-	 * 2. The UIO core frees the IRQ handler, drops its pointer to
-	 *    sdev->info (read/write/mmap on open fds now fail) and wakes
-	 *    readers blocked in read()/poll().
+	 * 2. Free every IRQ handler (they notify the UIO device) and vector,
+	 *    unmap the ack program's registers, silence INTx.  Control files
+	 *    that owned vectors find nothing left to release.
+	 */
+	udrv_stub_irq_fini(sdev);
+
+	/*
+	 * 3. The UIO core drops its pointer to sdev->info (read/write/mmap on
+	 *    open fds now fail) and wakes readers blocked in read()/poll().
 	 */
 	uio_unregister_device(&sdev->info);
-
-	/* 3. The handler is gone: give the vectors back, silence INTx. */
-	udrv_stub_irq_fini(sdev);
 
 	/* 4. Nothing can reach the BARs any more: release them. */
 	pci_release_selected_regions(pdev, sdev->bar_mask);
@@ -482,7 +556,8 @@ static ssize_t irq_mode_show(struct device *dev, struct device_attribute *attr,
 {
 	struct udrv_stub_dev *sdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%s\n", udrv_stub_irq_kind_name(sdev->irq_kind));
+	return sysfs_emit(buf, "%s\n",
+			  udrv_stub_irq_kind_name(READ_ONCE(sdev->irq_kind)));
 }
 static DEVICE_ATTR_RO(irq_mode);
 

@@ -15,9 +15,11 @@
  *
  * So udrv_stub's mmap handler only checks the request and prepares the VMA
  * (flags, caching, vm_ops).  The PTEs are inserted by the fault handler on
- * first touch with vmf_insert_pfn(), the one-page form of remap_pfn_range()
- * (the whole VMA at once, so a mapping costs one fault), under sdev->lock
- * and only while the device is bound.  The address_space of
+ * first touch with vmf_insert_pfn(), the one-page form of remap_pfn_range(),
+ * under sdev->lock and only while the device is bound: the faulting page
+ * and the rest of its 2 MiB-aligned window (UDRV_STUB_FAULT_CHUNK pages),
+ * so a small BAR costs one fault and a huge one (16-64 GiB: millions of
+ * pages) a bounded amount of work per fault, never a soft lockup.  The address_space of
  * every file that mapped us is remembered; remove() sets "revoked" and
  * calls unmap_mapping_range() on each, which finds every VMA (forked and
  * split copies included) through the file's i_mmap tree and zaps its PTEs.
@@ -28,8 +30,18 @@
  * would leave one (the VMA is linked only after ->mmap returns).  fork()
  * copies the PTEs, but links the child's VMA first, so the zap sees both.
  *
- * A BAR smaller than a page is mapped with the rest of its page, as the
- * sysfs resourceN files do; the map's "offset" tells where the BAR starts.
+ * A BAR smaller than a page would be mapped with the rest of its page,
+ * where another device's registers may lie.  As vfio-pci does, the stub
+ * reserves the rest of the page in the resource tree at probe (so nothing
+ * else can be placed there) and maps the BAR only if that worked; else
+ * mmap() fails with EINVAL.  The pages holding the MSI-X table and PBA are
+ * never mapped (SIGBUS): a user who rewrote the table could make the
+ * device write anywhere.  Bridges are not bound at all (probe).
+ *
+ * Two device nodes map BARs: /dev/uioN (offset = UIO map index, whole BAR
+ * from its first page, uncached) and the control device /dev/udrv/<bdf>
+ * (offset = UDRV_STUB_MMAP_OFFSET(bar, flags) + offset into the BAR,
+ * uncached, or write-combining with UDRV_STUB_MMAP_WC).
  *
  * Why these VMA flags:
  *   VM_IO        MMIO, not RAM: get_user_pages() refuses it (nothing to
@@ -40,17 +52,19 @@
  *   VM_DONTDUMP  keep device registers out of core dumps.
  *
  * Why this caching:
- *   pgprot_noncached() for ordinary BARs: every load and store must reach
- *   the device, in program order, exactly once (registers have side
- *   effects: a read may clear a status bit).
- *   pgprot_writecombine() for prefetchable BARs: the device declared that
- *   reads have no side effects and writes may be merged, so the CPU may
- *   combine stores into burst writes (frame buffers, doorbell pages full of
- *   descriptors).  User space then orders stores with a barrier (sfence).
- *   On x86 the cache type of a physical range is global (PAT); the WC
- *   memtype is reserved for the whole BAR at probe so that every PTE the
- *   fault handler inserts gets WC, and if that fails the BAR is mapped
- *   uncached instead.
+ *   pgprot_noncached() by default, for every BAR, prefetchable or not (as
+ *   vfio-pci, uio_pci_generic and sysfs resourceN do): every load and
+ *   store must reach the device, in program order, exactly once (registers
+ *   have side effects: a read may clear a status bit).  A "prefetchable"
+ *   BAR may still hold such registers (virtio's common config and ISR).
+ *   pgprot_writecombine() only when asked for (UDRV_STUB_MMAP_WC) on a
+ *   prefetchable BAR: the CPU may then read speculatively and merge and
+ *   reorder stores into bursts (frame buffers, descriptor pages); user
+ *   space orders them with a store fence (sfence).  On x86 the cache type
+ *   of a physical range is global (PAT) and vmf_insert_pfn() takes it from
+ *   the memtype tree, not from the VMA: the WC memtype is reserved for the
+ *   BAR while a WC mapping of it exists (refused while an uncached one
+ *   does, and the other way round), and freed with the last one.
  */
 
 #include <linux/fs.h>
@@ -62,12 +76,85 @@
 #include <linux/uio_driver.h>
 
 #include "udrv_stub.h"
+#include "uapi/udrv_stub.h"
 
 /* An address_space (device node inode) through which a BAR was mapped. */
 struct udrv_stub_file {
 	struct list_head node;
 	struct address_space *mapping;
 };
+
+/*
+ * A BAR smaller than a page: reserve the rest of its page in the resource
+ * tree, as vfio-pci does, so that no other device's BAR can be placed
+ * there; only then may the page be mapped.
+ */
+static bool udrv_stub_reserve_subpage(struct udrv_stub_dev *sdev,
+				      struct udrv_stub_map *map)
+{
+	struct resource *res = &sdev->pdev->resource[map->bar];
+	struct resource *rest;
+
+	if (!PAGE_ALIGNED(map->start) || !res->parent)
+		goto refuse;
+	rest = kzalloc(sizeof(*rest), GFP_KERNEL);
+	if (!rest)
+		goto refuse;
+	rest->name = "udrv_stub sub-page reserved";
+	rest->start = res->end + 1;
+	rest->end = res->start + PAGE_SIZE - 1;
+	rest->flags = res->flags;
+	if (request_resource(res->parent, rest)) {
+		kfree(rest);
+		goto refuse;
+	}
+	map->subpage = rest;
+	return true;
+refuse:
+	pci_info(sdev->pdev, "%s: smaller than a page, and the rest of its page may belong to another device: not mappable\n",
+		 map->name);
+	return false;
+}
+
+/* Pages of @map holding the MSI-X table or PBA: never mapped. */
+static void udrv_stub_msix_holes(struct udrv_stub_dev *sdev,
+				 struct udrv_stub_map *map)
+{
+	struct pci_dev *pdev = sdev->pdev;
+	unsigned long first = offset_in_page(map->start);
+	u32 where[2], size[2];
+	int i, n;
+
+	if (!pdev->msix_cap)
+		return;
+	n = pci_msix_vec_count(pdev);
+	if (n <= 0)
+		return;
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &where[0]);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &where[1]);
+	size[0] = n * PCI_MSIX_ENTRY_SIZE;
+	size[1] = DIV_ROUND_UP(n, 64) * 8;
+	for (i = 0; i < 2; i++) {
+		u32 off = where[i] & PCI_MSIX_TABLE_OFFSET;
+
+		if ((where[i] & PCI_MSIX_TABLE_BIR) != map->bar)
+			continue;
+		map->hole_first[map->nr_holes] = (first + off) >> PAGE_SHIFT;
+		map->hole_last[map->nr_holes] = (first + off + size[i] - 1) >> PAGE_SHIFT;
+		map->nr_holes++;
+	}
+}
+
+static bool udrv_stub_in_hole(const struct udrv_stub_map *map,
+			      unsigned long page)
+{
+	unsigned int i;
+
+	for (i = 0; i < map->nr_holes; i++)
+		if (page >= map->hole_first[i] && page <= map->hole_last[i])
+			return true;
+	return false;
+}
 
 static void udrv_stub_add_mem(struct udrv_stub_dev *sdev, int bar)
 {
@@ -83,18 +170,9 @@ static void udrv_stub_add_mem(struct udrv_stub_dev *sdev, int bar)
 	map->pfn = PHYS_PFN(map->start);
 	map->pages = PHYS_PFN(map->start + map->len - 1) - map->pfn + 1;
 	snprintf(map->name, sizeof(map->name), "BAR%d", bar);
-
-	/*
-	 * Write-combine only whole-page prefetchable BARs: a BAR smaller
-	 * than a page shares its page (and that page's memtype) with others.
-	 */
-	if ((pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH) &&
-	    PAGE_ALIGNED(map->start) && PAGE_ALIGNED(map->len)) {
-		map->wc = !arch_io_reserve_memtype_wc(map->start, map->len);
-		if (!map->wc)
-			pci_info(pdev, "BAR%d: write-combining unavailable, mapping it uncached\n",
-				 bar);
-	}
+	map->prefetch = !!(pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH);
+	map->mappable = map->len >= PAGE_SIZE || udrv_stub_reserve_subpage(sdev, map);
+	udrv_stub_msix_holes(sdev, map);
 
 	/*
 	 * The UIO core reads addr/offs/size for sysfs and for its own check
@@ -187,8 +265,10 @@ int udrv_stub_bars_init(struct udrv_stub_dev *sdev)
  * udrv_stub_bars_fini() - undo udrv_stub_bars_init()
  * @sdev: device state
  *
- * Releases the write-combining memtype reservations.  Called only when no
- * PTE can point at the BARs any more (after udrv_stub_mmap_revoke()).
+ * Releases the rest-of-page reservations of sub-page BARs.  Called only
+ * when no PTE can point at the BARs any more (after
+ * udrv_stub_mmap_revoke()).  A WC memtype reservation goes with the last
+ * WC mapping (udrv_stub_vm_close()), which may outlive remove().
  */
 void udrv_stub_bars_fini(struct udrv_stub_dev *sdev)
 {
@@ -197,78 +277,115 @@ void udrv_stub_bars_fini(struct udrv_stub_dev *sdev)
 	for (i = 0; i < sdev->nr_maps; i++) {
 		struct udrv_stub_map *map = &sdev->maps[i];
 
-		if (map->wc)
-			arch_io_free_memtype_wc(map->start, map->len);
+		if (map->subpage) {
+			release_resource(map->subpage);
+			kfree(map->subpage);
+			map->subpage = NULL;
+		}
 	}
+}
+
+/* Pages populated per fault: a 2 MiB-aligned window around the fault. */
+#define UDRV_STUB_FAULT_CHUNK	512UL
+
+static const struct vm_operations_struct udrv_stub_uio_vm_ops;
+static const struct vm_operations_struct udrv_stub_ctl_vm_ops;
+static const struct vm_operations_struct udrv_stub_ctl_wc_vm_ops;
+
+static bool udrv_stub_vma_wc(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &udrv_stub_ctl_wc_vm_ops;
+}
+
+/* Count a new VMA of @map.  Caller holds sdev->lock. */
+static void udrv_stub_vma_count(struct udrv_stub_map *map, bool wc)
+{
+	struct udrv_stub_dev *sdev = map->sdev;
+	int live;
+
+	lockdep_assert_held(&sdev->lock);
+	udrv_stub_get(sdev);
+	if (wc)
+		map->wc_vmas++;
+	else
+		map->uc_vmas++;
+	/* Not inside dev_dbg(): its arguments are evaluated only when enabled. */
+	live = atomic_inc_return(&sdev->nr_mappings);
+	dev_dbg(&sdev->pdev->dev, "%s: %s mapping opened, %d live\n", map->name,
+		wc ? "write-combining" : "uncached", live);
 }
 
 /*
  * Every VMA holds a reference on sdev: after remove() the VMA can still be
  * faulted on, and the handler needs sdev->lock and sdev->revoked.
  * ->open runs for the copies fork() and VMA splits make, ->close for every
- * VMA that goes away (munmap, exit, exec).
+ * VMA that goes away (munmap, exit, exec).  The last WC VMA of a BAR gives
+ * its WC memtype back.
  */
 static void udrv_stub_vm_open(struct vm_area_struct *vma)
 {
 	struct udrv_stub_map *map = vma->vm_private_data;
-	struct udrv_stub_dev *sdev = map->sdev;
 
-	int live;
-
-	udrv_stub_get(sdev);
-	/* Not inside dev_dbg(): its arguments are evaluated only when enabled. */
-	live = atomic_inc_return(&sdev->nr_mappings);
-	dev_dbg(&sdev->pdev->dev, "%s: mapping opened, %d live\n", map->name,
-		live);
+	mutex_lock(&map->sdev->lock);
+	udrv_stub_vma_count(map, udrv_stub_vma_wc(vma));
+	mutex_unlock(&map->sdev->lock);
 }
 
 static void udrv_stub_vm_close(struct vm_area_struct *vma)
 {
 	struct udrv_stub_map *map = vma->vm_private_data;
 	struct udrv_stub_dev *sdev = map->sdev;
+	bool wc = udrv_stub_vma_wc(vma);
+	int live;
 
-	int live = atomic_dec_return(&sdev->nr_mappings);
-
+	mutex_lock(&sdev->lock);
+	if (wc && !--map->wc_vmas)
+		arch_io_free_memtype_wc(map->start, map->pages << PAGE_SHIFT);
+	else if (!wc)
+		map->uc_vmas--;
+	mutex_unlock(&sdev->lock);
+	live = atomic_dec_return(&sdev->nr_mappings);
 	dev_dbg(&sdev->pdev->dev, "%s: mapping closed, %d live\n", map->name,
 		live);
 	udrv_stub_put(sdev);
 }
 
-static vm_fault_t udrv_stub_vm_fault(struct vm_fault *vmf)
+/*
+ * Insert the faulting page and the rest of its UDRV_STUB_FAULT_CHUNK
+ * window inside the VMA, skipping MSI-X holes.  @first is the BAR page
+ * (counted from the map's first page) at vma->vm_start.
+ */
+static vm_fault_t udrv_stub_fault(struct vm_fault *vmf, unsigned long first)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct udrv_stub_map *map = vma->vm_private_data;
 	struct udrv_stub_dev *sdev = map->sdev;
-	/*
-	 * A VMA created by mmap() has vm_pgoff == map index (the UIO
-	 * convention); a piece split off it keeps counting pages from there.
-	 * So vm_pgoff - index is the BAR page at vm_start.
-	 */
-	unsigned long first = vma->vm_pgoff - map->index;
-	unsigned long addr;
+	unsigned long chunk = UDRV_STUB_FAULT_CHUNK << PAGE_SHIFT;
+	unsigned long addr, start, end, page;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	/* Cannot happen (checked in mmap, VM_DONTEXPAND); never trust it. */
-	if (vma->vm_pgoff < map->index || first > map->pages ||
-	    vma_pages(vma) > map->pages - first)
+	if (first > map->pages || vma_pages(vma) > map->pages - first)
+		return VM_FAULT_SIGBUS;
+	page = first + ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+	if (udrv_stub_in_hole(map, page))
 		return VM_FAULT_SIGBUS;
 
 	mutex_lock(&sdev->lock);
 	if (sdev->revoked)
 		goto out;	/* device unbound: SIGBUS, never stale MMIO */
 
-	ret = vmf_insert_pfn(vma, vmf->address,
-			     map->pfn + vmf->pgoff - map->index);
+	ret = vmf_insert_pfn(vma, vmf->address, map->pfn + page);
 	if (ret & VM_FAULT_ERROR)
 		goto out;
 
-	/* Populate the rest of the VMA too: one fault per mapping. */
-	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
-		unsigned long pfn = map->pfn + first +
-				    ((addr - vma->vm_start) >> PAGE_SHIFT);
-
-		if (addr != vmf->address &&
-		    (vmf_insert_pfn(vma, addr, pfn) & VM_FAULT_ERROR))
+	start = max(vma->vm_start, ALIGN_DOWN(vmf->address, chunk));
+	end = min(vma->vm_end, ALIGN_DOWN(vmf->address, chunk) + chunk);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		page = first + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		if (addr == vmf->address || udrv_stub_in_hole(map, page))
+			continue;
+		if (vmf_insert_pfn(vma, addr, map->pfn + page) & VM_FAULT_ERROR)
 			break;	/* best effort; a later fault retries */
 	}
 out:
@@ -276,12 +393,51 @@ out:
 	return ret;
 }
 
-static const struct vm_operations_struct udrv_stub_vm_ops = {
+/*
+ * A /dev/uioN VMA created by mmap() has vm_pgoff == map index (the UIO
+ * convention); a piece split off it keeps counting pages from there.
+ */
+static vm_fault_t udrv_stub_uio_fault(struct vm_fault *vmf)
+{
+	struct udrv_stub_map *map = vmf->vma->vm_private_data;
+
+	if (vmf->vma->vm_pgoff < map->index)
+		return VM_FAULT_SIGBUS;
+	return udrv_stub_fault(vmf, vmf->vma->vm_pgoff - map->index);
+}
+
+/* Control device VMAs: the low bits of the offset are the BAR offset. */
+static vm_fault_t udrv_stub_ctl_fault(struct vm_fault *vmf)
+{
+	u64 off = (u64)vmf->vma->vm_pgoff << PAGE_SHIFT;
+
+	return udrv_stub_fault(vmf, (off & (UDRV_STUB_MMAP_WC - 1)) >> PAGE_SHIFT);
+}
+
+static const struct vm_operations_struct udrv_stub_uio_vm_ops = {
 	.open = udrv_stub_vm_open,
 	.close = udrv_stub_vm_close,
-	.fault = udrv_stub_vm_fault,
+	.fault = udrv_stub_uio_fault,
 #ifdef CONFIG_HAVE_IOREMAP_PROT
 	.access = generic_access_phys,	/* lets gdb/ptrace read the BAR */
+#endif
+};
+
+static const struct vm_operations_struct udrv_stub_ctl_vm_ops = {
+	.open = udrv_stub_vm_open,
+	.close = udrv_stub_vm_close,
+	.fault = udrv_stub_ctl_fault,
+#ifdef CONFIG_HAVE_IOREMAP_PROT
+	.access = generic_access_phys,
+#endif
+};
+
+static const struct vm_operations_struct udrv_stub_ctl_wc_vm_ops = {
+	.open = udrv_stub_vm_open,
+	.close = udrv_stub_vm_close,
+	.fault = udrv_stub_ctl_fault,
+#ifdef CONFIG_HAVE_IOREMAP_PROT
+	.access = generic_access_phys,
 #endif
 };
 
@@ -305,8 +461,72 @@ static int udrv_stub_track_file(struct udrv_stub_dev *sdev,
 	return 0;
 }
 
+/*
+ * Prepare @vma to map @map from BAR page @first, uncached or (@wc)
+ * write-combining, with @ops.  The caller checked that the range lies
+ * inside the BAR's page span.
+ */
+static int udrv_stub_mmap_map(struct udrv_stub_dev *sdev,
+			      struct udrv_stub_map *map,
+			      struct vm_area_struct *vma, bool wc,
+			      const struct vm_operations_struct *ops)
+{
+	int ret;
+
+	/*
+	 * MAP_PRIVATE would ask for copy-on-write pages, but registers cannot
+	 * be copied; the mm forbids inserting PFNs into such a mapping.
+	 */
+	if (is_cow_mapping(vma->vm_flags) || !map->mappable)
+		return -EINVAL;
+	if (wc) {
+		if (!map->prefetch)
+			return -EINVAL;
+#ifdef CONFIG_X86
+		if (!pat_enabled())
+			return -EOPNOTSUPP;
+#endif
+	}
+
+	mutex_lock(&sdev->lock);
+	if (sdev->revoked) {
+		ret = -ENODEV;
+		goto out;
+	}
+	/* One cache type per physical range (x86 PAT): no aliases. */
+	if (wc ? map->uc_vmas : map->wc_vmas) {
+		ret = -EBUSY;
+		goto out;
+	}
+
+	ret = udrv_stub_track_file(sdev, vma->vm_file->f_mapping);
+	if (ret)
+		goto out;
+
+	if (wc && !map->wc_vmas) {
+		ret = arch_io_reserve_memtype_wc(map->start,
+						 map->pages << PAGE_SHIFT);
+		if (ret)
+			goto out;
+	}
+
+	if (wc)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	else
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	udrv_stub_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = ops;
+	vma->vm_private_data = map;	/* replaces the UIO core's pointer */
+
+	/* ->open is not called for the VMA mmap() creates: count it here. */
+	udrv_stub_vma_count(map, wc);
+out:
+	mutex_unlock(&sdev->lock);
+	return ret;
+}
+
 /**
- * udrv_stub_mmap() - uio_info.mmap: map one BAR into user space
+ * udrv_stub_mmap() - uio_info.mmap: map one BAR into user space, uncached
  * @info: the device's uio_info
  * @vma: the new VMA; vm_pgoff selects the UIO map (the BAR)
  *
@@ -317,52 +537,52 @@ static int udrv_stub_track_file(struct udrv_stub_dev *sdev,
  * BAR's first page (UIO has no way to express an offset inside a map), so
  * a shorter length maps a prefix of the BAR.
  *
- * Return: 0, or -EINVAL for a bad map index, length or a private mapping,
- * -ENODEV once the device is being removed, -ENOMEM.
+ * Return: 0, or -EINVAL for a bad map index, length, a private mapping or
+ * an unmappable sub-page BAR, -EBUSY while the BAR is mapped
+ * write-combining, -ENODEV once the device is being removed, -ENOMEM.
  */
 int udrv_stub_mmap(struct uio_info *info, struct vm_area_struct *vma)
 {
 	struct udrv_stub_dev *sdev = to_udrv_stub_dev(info);
 	struct udrv_stub_map *map;
-	int ret;
 
 	if (vma->vm_pgoff >= sdev->nr_maps)
 		return -EINVAL;
 	map = &sdev->maps[vma->vm_pgoff];
-
 	if (vma_pages(vma) > map->pages)
 		return -EINVAL;
+	return udrv_stub_mmap_map(sdev, map, vma, false, &udrv_stub_uio_vm_ops);
+}
 
-	/*
-	 * MAP_PRIVATE would ask for copy-on-write pages, but registers cannot
-	 * be copied; the mm forbids inserting PFNs into such a mapping.
-	 */
-	if (is_cow_mapping(vma->vm_flags))
+/**
+ * udrv_stub_ctl_mmap() - mmap() of the control device: a BAR, from an offset
+ * @sdev: device state
+ * @file: the control file
+ * @vma: the new VMA; the offset is UDRV_STUB_MMAP_OFFSET(bar, flags) plus
+ *       a page-aligned offset into the BAR
+ *
+ * Return: 0, or -EINVAL (no such memory BAR, range beyond it, private
+ * mapping, WC on a BAR that is not prefetchable, unmappable sub-page BAR),
+ * -EOPNOTSUPP (WC without PAT), -EBUSY (the BAR is mapped with the other
+ * cache type), -ENODEV (device unbound), -ENOMEM.
+ */
+int udrv_stub_ctl_mmap(struct udrv_stub_dev *sdev, struct file *file,
+		       struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 bar = off >> UDRV_STUB_MMAP_BAR_SHIFT;
+	bool wc = off & UDRV_STUB_MMAP_WC;
+	unsigned long first = (off & (UDRV_STUB_MMAP_WC - 1)) >> PAGE_SHIFT;
+	struct udrv_stub_map *map = NULL;
+	unsigned int i;
+
+	for (i = 0; i < sdev->nr_maps; i++)
+		if (sdev->maps[i].bar == bar)
+			map = &sdev->maps[i];
+	if (!map || first >= map->pages || vma_pages(vma) > map->pages - first)
 		return -EINVAL;
-
-	mutex_lock(&sdev->lock);
-	if (sdev->revoked) {
-		ret = -ENODEV;
-		goto out;
-	}
-
-	ret = udrv_stub_track_file(sdev, vma->vm_file->f_mapping);
-	if (ret)
-		goto out;
-
-	if (map->wc)
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-	else
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	udrv_stub_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &udrv_stub_vm_ops;
-	vma->vm_private_data = map;	/* replaces the UIO core's pointer */
-
-	/* ->open is not called for the VMA mmap() creates: count it here. */
-	udrv_stub_vm_open(vma);
-out:
-	mutex_unlock(&sdev->lock);
-	return ret;
+	return udrv_stub_mmap_map(sdev, map, vma, wc,
+				  wc ? &udrv_stub_ctl_wc_vm_ops : &udrv_stub_ctl_vm_ops);
 }
 
 /**
