@@ -670,7 +670,12 @@ static u32 udrv_stub_table_segments(struct sg_table *sgt,
 	return sgt->nents;
 }
 
-/* Map @buf the way an importing driver does, on our own device. */
+/*
+ * Map @buf the way an importing driver does, on our own device, to report
+ * the addresses an importer would get.  DMA_TO_DEVICE: the buffer's own
+ * mapping covers the same memory for the same device, and CONFIG_DMA_API_DEBUG
+ * tracks overlapping mappings only for directions the device can write.
+ */
 static int udrv_stub_importer_segments(struct udrv_stub_buf *buf,
 				       struct udrv_stub_segment *seg, u32 *nr)
 {
@@ -682,9 +687,9 @@ static int udrv_stub_importer_segments(struct udrv_stub_buf *buf,
 	if (IS_ERR(attach))
 		return PTR_ERR(attach);
 #ifdef UDRV_STUB_HAVE_DMA_BUF_UNLOCKED
-	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_TO_DEVICE);
 #else
-	sgt = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	sgt = dma_buf_map_attachment(attach, DMA_TO_DEVICE);
 #endif
 	if (IS_ERR(sgt)) {
 		ret = PTR_ERR(sgt);
@@ -692,9 +697,9 @@ static int udrv_stub_importer_segments(struct udrv_stub_buf *buf,
 	}
 	*nr = udrv_stub_table_segments(sgt, seg, *nr);
 #ifdef UDRV_STUB_HAVE_DMA_BUF_UNLOCKED
-	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_TO_DEVICE);
 #else
-	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_unmap_attachment(attach, sgt, DMA_TO_DEVICE);
 #endif
 out:
 	dma_buf_detach(buf->dmabuf, attach);
@@ -786,11 +791,40 @@ unsigned int udrv_stub_free_quarantine(struct udrv_stub_dev *sdev)
 	return n;
 }
 
-/* Zap every user mapping of @buf; caller holds sdev->dma_lock. */
+/*
+ * A reference to @file unless its last one is already gone (__fput() under
+ * way).  get_file_active() (6.7) knows how struct file is counted; older
+ * kernels count in f_count.
+ */
+static struct file *udrv_stub_get_live_file(struct file *file)
+{
+#ifdef UDRV_STUB_HAVE_GET_FILE_ACTIVE
+	return get_file_active(&file);
+#else
+	return atomic_long_inc_not_zero(&file->f_count) ? file : NULL;
+#endif
+}
+
+/*
+ * Zap every user mapping of @buf; caller holds sdev->dma_lock.  The dma-buf
+ * may be in its final fput(): the dentry's inode, whose address space the
+ * zap walks, is dropped before ->release (which waits for dma_lock) takes
+ * the buffer off our lists.  Zap only through a live file reference; with
+ * none, no VMA is left (each holds one) and there is nothing to zap.  The
+ * struct file itself stays valid: __fput() frees it after ->release.
+ */
 static void udrv_stub_buf_zap(struct udrv_stub_buf *buf)
 {
-	if (buf->dmabuf)
-		unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
+	struct file *file;
+
+	if (!buf->dmabuf)
+		return;
+	file = udrv_stub_get_live_file(buf->dmabuf->file);
+	if (!file)
+		return;
+	unmap_mapping_range(file->f_mapping, 0, 0, 1);
+	/* Even if ours became the last reference, fput() defers __fput(). */
+	fput(file);
 }
 
 /**
