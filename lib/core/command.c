@@ -22,6 +22,8 @@ int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear)
 
 UDRV_EXPORT int udrv_set_bus_master(struct udrv_device *dev, int on)
 {
+	if (dev->ops->set_bus_master)
+		return dev->ops->set_bus_master(dev, on);
 	return on ? udrv_update_command(dev, PCI_COMMAND_MASTER, 0) :
 		    udrv_update_command(dev, 0, PCI_COMMAND_MASTER);
 }

@@ -30,6 +30,8 @@ struct udrv_bar_map {
 	/* Accessible parts of the BAR; none set by a backend means all of it. */
 	struct udrv_range ranges[UDRV_BAR_MAX_RANGES];
 	unsigned int nranges;
+	unsigned int want; /* UDRV_BAR_MAP_* asked for (set before bar_map) */
+	unsigned int got;  /* UDRV_BAR_MAP_* the backend's mapping has */
 };
 
 /* Per-BAR state of a device: cached description and mapping. */
@@ -50,11 +52,14 @@ struct udrv_dma_buf;
  * @close:        release what open acquired, dev->priv included (mappings,
  *                interrupts and DMA buffers are already gone)
  * @bar_info:     describe a BAR
- * @bar_map:      map a whole memory BAR into @map
+ * @bar_map:      map a whole memory BAR into @map, honouring map->want where
+ *                it can and saying what it did in map->got
  * @config_read:  pread() semantics on config space
  * @config_write: pwrite() semantics on config space
  * @bar_rw:       one access of @width bytes to an I/O-port BAR (checked by the caller)
  * @reset:        reset the function
+ * @set_bus_master: turn bus mastering on/off through the kernel driver, or
+ *                NULL: udrv_set_bus_master() writes the Command register
  * @irq_enable:   start interrupts of @type (never BEST) on @nvec vectors, fill
  *                dev->irq (type, nvec, fds: the backend's, one per vector)
  * @irq_disable:  stop them and release what irq_enable acquired (fds array included)
@@ -83,6 +88,7 @@ struct udrv_backend_ops {
 	int (*bar_rw)(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		      void *val, bool write);
 	int (*reset)(struct udrv_device *dev);
+	int (*set_bus_master)(struct udrv_device *dev, int on);
 	int (*irq_enable)(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec);
 	void (*irq_disable)(struct udrv_device *dev);
 	int (*irq_read)(struct udrv_device *dev, unsigned int vec, uint64_t *events);

@@ -24,17 +24,9 @@ _Static_assert(UDRV_STUB_DMA_BITS_MIN <= UDRV_DMA_MASK_BITS_MIN &&
 
 static int ctl_open(struct udrv_device *dev)
 {
-	char path[PATH_MAX];
+	int fd = udrv_stub_ctl(dev);
 
-	if (udrv_stub(dev)->ctl_fd >= 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/udrv/%s", udrv_dev_root(), dev->name);
-	udrv_stub(dev)->ctl_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (udrv_stub(dev)->ctl_fd < 0)
-		return udrv_err(errno, "%s: cannot open %s: %s%s", dev->name, path, strerror(errno),
-				errno == ENOENT ? " (udrv_stub too old, or the device was unbound)" :
-				errno == EACCES ? " (run as root)" : "");
-	return 0;
+	return fd < 0 ? fd : 0;
 }
 
 int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits)

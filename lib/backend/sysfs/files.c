@@ -99,11 +99,15 @@ int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct ud
 	pgoff = info.phys & (pg - 1);
 	len = (pgoff + info.size + pg - 1) & ~(size_t)(pg - 1);
 
+	/* Uncached unless write-combining was asked for (and the BAR allows it). */
 	fd = -1;
-	if (info.flags & UDRV_BAR_PREFETCH) {
+	map->got = 0;
+	if ((info.flags & UDRV_BAR_PREFETCH) && (map->want & UDRV_BAR_MAP_WC)) {
 		snprintf(attr, sizeof(attr), "resource%u_wc", bar);
 		if (!udrv_sysfs_dev_path(dev, attr, path, sizeof(path)))
 			fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			map->got = UDRV_BAR_MAP_WC;
 	}
 	if (fd < 0) {
 		snprintf(attr, sizeof(attr), "resource%u", bar);

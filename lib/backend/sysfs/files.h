@@ -35,7 +35,7 @@ ssize_t udrv_sysfs_config_write(struct udrv_device *dev, const void *buf, size_t
 int udrv_sysfs_bar_rw(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		      void *val, bool write);
 int udrv_sysfs_reset(struct udrv_device *dev);
-/* mmap of "resourceN" (or "resourceN_wc" for a prefetchable BAR). */
+/* mmap of "resourceN" ("resourceN_wc" for a prefetchable BAR if map->want asks for WC). */
 int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map);
 /* BAR description from the "resource" file; memory BARs can be mapped. */
 int udrv_sysfs_mappable_bar_info(struct udrv_device *dev, unsigned int bar,

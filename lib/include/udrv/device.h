@@ -147,14 +147,40 @@ int udrv_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_inf
  * @addr: set to the address of the BAR's first byte
  * @size: set to the BAR's length (may be NULL)
  *
- * The mapping is uncached (write-combining where the backend does that for a
- * prefetchable BAR) and stays until udrv_bar_unmap() or udrv_close().
- * Mapping a BAR that is already mapped returns the same address.
+ * The mapping is uncached (udrv_bar_map_flags() asks for write-combining)
+ * and stays until udrv_bar_unmap() or udrv_close().  Mapping a BAR that is
+ * already mapped returns the same address.
  *
  * Return: 0, or -EINVAL (bad BAR number, I/O BAR), -ENOENT (BAR not
  * implemented), -ENOTSUP (backend cannot map it), -EACCES (privileges).
  */
 int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size);
+
+/* Flags of udrv_bar_map_flags(). */
+#define UDRV_BAR_MAP_WC (1u << 0) /* write-combining (see udrv_wc_wmb()) */
+
+/**
+ * udrv_bar_map_flags() - map a memory BAR, asking for a cache type
+ * @dev:   the device
+ * @bar:   BAR number, 0..5
+ * @flags: 0 (uncached) or %UDRV_BAR_MAP_WC
+ * @addr:  set to the address of the BAR's first byte
+ * @size:  set to the BAR's length (may be NULL)
+ *
+ * Write-combining lets the CPU read speculatively and merge and reorder
+ * stores: ask for it only for a prefetchable BAR whose contents allow that
+ * (frame buffers, descriptor rings, write-only doorbell pages), and order
+ * the stores with udrv_wc_wmb() before the device must see them.  It is a
+ * request: the stub and sysfs paths grant it for prefetchable BARs, VFIO
+ * maps every BAR uncached; the return value says what the mapping got.
+ * A BAR that is already mapped keeps its mapping: asking for the other
+ * cache type then fails with -EBUSY (udrv_bar_unmap() first).
+ *
+ * Return: the %UDRV_BAR_MAP_* flags the mapping has (0: uncached), or a
+ * negative errno as udrv_bar_map(), -EINVAL for unknown @flags, -EBUSY.
+ */
+int udrv_bar_map_flags(struct udrv_device *dev, unsigned int bar, unsigned int flags,
+		       void **addr, size_t *size);
 
 /**
  * udrv_bar_unmap() - undo udrv_bar_map()

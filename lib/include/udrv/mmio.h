@@ -21,6 +21,14 @@
  * use: only a compiler barrier on x86, where uncached MMIO is strongly
  * ordered; ``dmb oshld``/``dmb oshst`` on arm64; a full fence elsewhere.
  *
+ * Write-combining mappings (udrv_bar_map_flags() with %UDRV_BAR_MAP_WC)
+ * are not ordered that way: stores to them may be merged, reordered and
+ * held in the CPU's WC buffers, and neither udrv_io_wmb() nor the ordered
+ * accessors flush them on x86.  udrv_wc_wmb() does (``sfence`` on x86,
+ * ``dsb st`` on arm64, a full fence elsewhere): call it after filling a
+ * WC area and before the store (e.g. a doorbell write through an uncached
+ * mapping) that tells the device to look at it.
+ *
  * One macro defines the four accessors of each width (8, 16, 32, 64 bits).
  * kernel-doc cannot see inside a macro, so each accessor is also declared
  * once, with its documentation, before the macro; the compiler checks every
@@ -36,12 +44,16 @@
 /* x86: uncached MMIO is strongly ordered; only the compiler must be held. */
 #define udrv_io_rmb() __asm__ __volatile__("" ::: "memory")
 #define udrv_io_wmb() __asm__ __volatile__("" ::: "memory")
+/* WC stores are weakly ordered: sfence drains the WC buffers. */
+#define udrv_wc_wmb() __asm__ __volatile__("sfence" ::: "memory")
 #elif defined(__aarch64__)
 #define udrv_io_rmb() __asm__ __volatile__("dmb oshld" ::: "memory")
 #define udrv_io_wmb() __asm__ __volatile__("dmb oshst" ::: "memory")
+#define udrv_wc_wmb() __asm__ __volatile__("dsb st" ::: "memory")
 #else
 #define udrv_io_rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define udrv_io_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define udrv_wc_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
 /**
