@@ -112,6 +112,12 @@ int main(int argc, char **argv)
 	printf("interrupts: %s\n", udrv_irq_type_name(kind));
 	/* snippet end */
 
+	/* An MSI is a memory write: the device sends it only with bus mastering on. */
+	if (kind != UDRV_IRQ_INTX && udrv_set_bus_master(dev, 1)) {
+		fail("enabling bus mastering");
+		goto out;
+	}
+
 	/* snippet: factorial-irq */
 	udrv_write32(bar0, EDU_REG_STATUS, EDU_STATUS_IRQ); /* interrupt when N! is done */
 	for (n = 1; n <= 12; n++) {

@@ -142,6 +142,12 @@ int main(int argc, char **argv)
 	printf("interrupts: %s\n", udrv_irq_type_name(kind));
 	/* snippet end */
 
+	/* An MSI is a memory write: the device sends it only with bus mastering on. */
+	if (kind != UDRV_IRQ_INTX && udrv_set_bus_master(dev, 1)) {
+		fail("enabling bus mastering");
+		goto out;
+	}
+
 	/* snippet: dma-setup */
 	if (udrv_dma_set_mask(dev, EDU_DMA_BITS) || udrv_set_bus_master(dev, 1) ||
 	    udrv_dma_alloc(dev, 8192, &buf)) {

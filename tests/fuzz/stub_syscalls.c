@@ -810,6 +810,21 @@ static void uio_path(char *path, size_t len)
 	closedir(d);
 }
 
+static int ctl_fd(struct tstate *ts);
+
+/*
+ * Nothing turns bus mastering on implicitly: every opener of /dev/uioN
+ * asks for it (SET_MASTER), so that edu DMA and MSI work while it is open.
+ */
+static void set_master(struct tstate *ts)
+{
+	struct udrv_stub_master m = { .argsz = sizeof(m), .on = 1 };
+	int fd = ctl_fd(ts);
+
+	if (fd >= 0)
+		ioctl(fd, UDRV_STUB_SET_MASTER, &m);
+}
+
 static int open_uio(struct tstate *ts)
 {
 	char path[300];
@@ -827,6 +842,7 @@ static int open_uio(struct tstate *ts)
 	}
 	ts->uio[i].fd = fd;
 	ts->uio[i].gen = gen;
+	set_master(ts);
 	return i;
 }
 
@@ -1131,7 +1147,7 @@ static void boundary_arg(struct tstate *ts, struct call *c, int bfd)
 	}
 	case IOC_UNKNOWN: {
 		const unsigned long cmds[] = {
-			_IO(UDRV_STUB_IOCTL_TYPE, 0x06), _IO(UDRV_STUB_IOCTL_TYPE, 0xff),
+			_IO(UDRV_STUB_IOCTL_TYPE, 0x0a), _IO(UDRV_STUB_IOCTL_TYPE, 0xff),
 			_IOWR(UDRV_STUB_IOCTL_TYPE, 0x00, struct udrv_stub_dma_mask),
 			_IOW(UDRV_STUB_IOCTL_TYPE, 0x02, struct udrv_stub_alloc),
 			_IO(UDRV_STUB_IOCTL_TYPE + 1, 0x00),
@@ -1158,7 +1174,7 @@ static void garbage_arg(struct tstate *ts, struct call *c)
 		do
 			c->cmd = (rnd(&ts->rng) & ~(0xffUL << _IOC_TYPESHIFT)) |
 				 ((unsigned long)UDRV_STUB_IOCTL_TYPE << _IOC_TYPESHIFT);
-		while (c->cmd <= UDRV_STUB_QUIESCE && c->cmd >= UDRV_STUB_GET_DMA_MASK);
+		while (c->cmd <= UDRV_STUB_SET_INTX_ACK && c->cmd >= UDRV_STUB_GET_DMA_MASK);
 		c->cmd &= 0xffffffffUL;
 		c->expect = ENOTTY;
 		return;
@@ -1297,7 +1313,7 @@ static void wrongfd_arg(struct tstate *ts, struct call *c, int cfd, int bfd)
 static void build_call(struct tstate *ts, struct call *c, int cfd, int bfd)
 {
 	c->fd = c->ioc == IOC_SYNC ? bfd : cfd;
-	c->cmd = c->ioc == IOC_UNKNOWN ? _IO(UDRV_STUB_IOCTL_TYPE, 6 + rn(&ts->rng, 250)) :
+	c->cmd = c->ioc == IOC_UNKNOWN ? _IO(UDRV_STUB_IOCTL_TYPE, 10 + rn(&ts->rng, 246)) :
 					 ioc_cmd[c->ioc];
 	c->ksize = ioc_ksize[c->ioc];
 	c->arg = ts->arena;

@@ -36,6 +36,9 @@ static struct udrv_device *open_edu(void **bar0)
 
 	if (udrv_open(edu, NULL, &dev) || udrv_bar_map(dev, 0, bar0, NULL))
 		fail_msg("%s", udrv_last_error());
+	/* MSI is a memory write: nothing turns bus mastering on implicitly. */
+	if (udrv_set_bus_master(dev, 1))
+		fail_msg("%s", udrv_last_error());
 	return dev;
 }
 

@@ -8,8 +8,9 @@
  * between RAM and its own buffer at 0x40000:
  *   0x80 source, 0x88 destination, 0x90 count (64-bit registers),
  *   0x98 command: bit 0 start (reads 1 while running), bit 1 edu->RAM.
- * Bus mastering is on while /dev/uioN is open, so every DMA here happens
- * with it open and BAR0 mapped through it.  Buffers released while the
+ * Nothing turns bus mastering on implicitly: open_uio() opens /dev/uioN,
+ * maps BAR0 through it and turns mastering on with SET_MASTER, so every
+ * DMA here happens with /dev/uioN open.  Buffers released while the
  * device may still master DMA are quarantined until the stub quiesces it
  * (last close of /dev/uioN, QUIESCE, unbind): test_kill_mid_dma kills a
  * process in the middle of an edu DMA, 100 times without and 100 times
@@ -180,6 +181,19 @@ static int all_zero(const uint8_t *p, size_t len)
 
 /* ---- device: uio (BAR0, bus mastering) and control device ----------- */
 
+/* SET_MASTER through the control device (opened for it if need be). */
+static void set_master(uint32_t on)
+{
+	struct udrv_stub_master m = { .argsz = sizeof(m), .on = on };
+	int fd = ctl >= 0 ? ctl : open(ctl_path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("open %s: %s", ctl_path, strerror(errno));
+	assert_int_equal(xioctl(fd, UDRV_STUB_SET_MASTER, &m), 0);
+	if (fd != ctl)
+		close(fd);
+}
+
 static void open_uio(void)
 {
 	char path[300];
@@ -203,6 +217,7 @@ static void open_uio(void)
 	bar0 = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, uio, 0);
 	assert_true(bar0 != MAP_FAILED);
 	assert_int_equal(*(volatile uint32_t *)bar0, 0x010000ed);
+	set_master(1);
 }
 
 static void close_uio(void)
@@ -863,8 +878,15 @@ static void kill_test(int holder, unsigned int iterations)
 
 	if (holder && uio < 0)
 		open_uio();
-	if (!holder)
+	if (!holder) {
 		close_uio();
+		/*
+		 * Each SET_MASTER on completes the drain the previous last
+		 * close started: keep it short.
+		 */
+		assert_int_equal(sysfs_write("/sys/module/udrv_stub/parameters/quiesce_ms",
+					     "200"), 0);
+	}
 	for (iter = 0; iter < iterations; iter++) {
 		struct buf *fresh[FRESH];
 		uint64_t target;
@@ -929,8 +951,11 @@ static void kill_test(int holder, unsigned int iterations)
 			close_uio();	/* last close: quiesce */
 	}
 	/* Let the rest go: everything is freed. */
-	if (!holder)
+	if (!holder) {
+		assert_int_equal(sysfs_write("/sys/module/udrv_stub/parameters/quiesce_ms",
+					     "1000"), 0);
 		open_uio();
+	}
 	assert_int_equal(quiesce(NULL, NULL), 0);
 	assert_int_equal(dev_attr("dma_quarantined"), 0);
 	assert_int_equal(dev_attr("dma_buffers"), 0);
@@ -957,7 +982,7 @@ static void test_kill_mid_dma(void **state)
 /*
  * Buffers freed while the device runs are quarantined (with their bus
  * address), count against max_pinned_mb, and come back with QUIESCE,
- * which leaves bus mastering on for the open /dev/uioN.
+ * which turns bus mastering back on as SET_MASTER had it.
  */
 static void test_quarantine_quiesce(void **state)
 {
@@ -992,7 +1017,7 @@ static void test_quarantine_quiesce(void **state)
 	assert_int_equal(dev_attr("dma_quarantined"), 0);
 	assert_int_equal(dev_attr("dma_pinned_kb"), 0);
 
-	/* /dev/uioN is open: bus mastering is back on, DMA works. */
+	/* SET_MASTER had it on: bus mastering is back on, DMA works. */
 	snprintf(path, sizeof(path), "%s/config", dev_dir);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);

@@ -100,6 +100,9 @@ static void run_mode(const char *mode)
 	rebind(mode);
 	if (udrv_open(edu, &opts, &dev) || udrv_bar_map(dev, 0, &bar0, NULL))
 		fail_msg("%s", udrv_last_error());
+	/* An MSI is a memory write: nothing turns bus mastering on implicitly. */
+	if (!strcmp(mode, "msi") && udrv_set_bus_master(dev, 1))
+		fail_msg("%s", udrv_last_error());
 	fd = open_uio();
 
 	/* Nothing pending: a poll times out. */

@@ -326,9 +326,18 @@ int main(int argc, char **argv)
 		ret = edu_fail("mapping BAR0");
 		goto out;
 	}
-	if ((e.use_irq || !strcmp(cmd, "irq")) && udrv_irq_enable(e.dev, UDRV_IRQ_BEST, 1) < 0) {
-		ret = edu_fail("enabling interrupts");
-		goto out;
+	if (e.use_irq || !strcmp(cmd, "irq")) {
+		int kind = udrv_irq_enable(e.dev, UDRV_IRQ_BEST, 1);
+
+		if (kind < 0) {
+			ret = edu_fail("enabling interrupts");
+			goto out;
+		}
+		/* An MSI is a memory write: sent only with bus mastering on. */
+		if (kind != UDRV_IRQ_INTX && udrv_set_bus_master(e.dev, 1)) {
+			ret = edu_fail("enabling bus mastering");
+			goto out;
+		}
 	}
 	if (!strcmp(cmd, "info"))
 		ret = cmd_info(&e);

@@ -239,6 +239,19 @@ static int mapping_phys(const struct addrs_vma *vma, const void *va,
 		*phys = res->start + vma->offset + in;
 		return 0;
 	}
+	if (!strncmp(vma->path, "/dev/udrv/", 10) && res->end) {
+		/* udrv_stub's control device: UDRV_STUB_MMAP_OFFSET(bar, flags) + offset */
+		uint64_t bar = vma->offset >> 40, inner = vma->offset & ((1ULL << 39) - 1);
+
+		row("mapped through", "%s at offset 0x%" PRIx64 ": BAR%" PRIu64 "%s + 0x%" PRIx64,
+		    vma->path, vma->offset, bar, vma->offset >> 39 & 1 ? " (write-combining)" : "",
+		    inner);
+		if (bar != 0)
+			return -ENOTSUP; /* another BAR than BAR0 */
+		snprintf(src, len, "the sysfs resource start + the offset into the BAR");
+		*phys = (res->start & ~(pg - 1)) + inner + in;
+		return 0;
+	}
 	if (strstr(vma->path, "/resource") && res->end) {
 		row("mapped through", "%s at offset 0x%" PRIx64, vma->path, vma->offset);
 		snprintf(src, len, "the sysfs resource start + the maps offset");
