@@ -100,6 +100,17 @@ static int read_image(struct udrv_device *dev, struct udrv_cap_walk_buf *cfg, si
 	return 0;
 }
 
+/* A walk's failure on a device's own config space: name the device. */
+static int name_device(struct udrv_device *dev, int ret)
+{
+	struct udrv_err_saved saved;
+
+	if (ret >= 0 || ret == -ENOENT)
+		return ret;
+	udrv_err_save(&saved);
+	return udrv_err(ret, "%s: %s", dev->name, saved.msg);
+}
+
 UDRV_EXPORT int udrv_cap_find(struct udrv_device *dev, uint8_t id, unsigned int after)
 {
 	struct udrv_cap_walk_buf cfg;
@@ -107,7 +118,7 @@ UDRV_EXPORT int udrv_cap_find(struct udrv_device *dev, uint8_t id, unsigned int 
 
 	if (ret)
 		return ret;
-	ret = udrv_cap_find_in(&cfg, id, after);
+	ret = name_device(dev, udrv_cap_find_in(&cfg, id, after));
 	free((void *)cfg.data);
 	return ret;
 }
@@ -122,7 +133,7 @@ UDRV_EXPORT int udrv_ext_cap_find(struct udrv_device *dev, uint16_t id, unsigned
 	ret = read_image(dev, &cfg, 4096);
 	if (ret)
 		return ret;
-	ret = udrv_ext_cap_find_in(&cfg, id, after);
+	ret = name_device(dev, udrv_ext_cap_find_in(&cfg, id, after));
 	free((void *)cfg.data);
 	return ret;
 }

@@ -19,10 +19,10 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	enum udrv_backend want = opts ? opts->backend : UDRV_BACKEND_AUTO;
 	char path[PATH_MAX], driver[64] = "";
 	struct udrv_device *dev;
-	int ret;
+	int ret, parent;
 
 	if (!devp)
-		return udrv_err(EINVAL, "udrv_open: devp is NULL");
+		return udrv_err(EINVAL, "%s: udrv_open: devp is NULL", addr ? addr : "NULL");
 	*devp = NULL;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
@@ -32,6 +32,12 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	if (ret)
 		goto fail;
 	udrv_pci_addr_format(&dev->addr, dev->name, sizeof(dev->name));
+	if (udrv_fork_inherited_open(&dev->addr, &parent)) {
+		ret = udrv_err(EBUSY,
+			       "%s: process %d, which this one was forked from, has the device open, and this process still holds its handle: udrv_close() that handle first (a forked child cannot share its parent's devices)",
+			       dev->name, parent);
+		goto fail;
+	}
 
 	ret = udrv_sysfs_dev_path(dev, NULL, path, sizeof(path));
 	if (ret)
@@ -55,6 +61,8 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	ret = dev->ops->open(dev);
 	if (ret)
 		goto fail;
+	udrv_command_snapshot(dev);
+	udrv_fork_register(dev);
 	*devp = dev;
 	return 0;
 fail:
@@ -72,7 +80,24 @@ UDRV_EXPORT void udrv_close(struct udrv_device *dev)
 		return;
 	/* Teardown keeps the message of whatever failure made the caller close. */
 	udrv_err_save(&saved);
+	if (dev->inherited) {
+		/*
+		 * A forked child's copy of its parent's handle: the fork handler
+		 * unmapped the BARs and closed the copies of the fds; the rest
+		 * (interrupts, DMA, Command register) is the parent's.  The
+		 * inert ops free only the child's DMA bookkeeping.
+		 */
+		udrv_dma_release_all(dev);
+		udrv_fork_unregister(dev);
+		pthread_mutex_destroy(&dev->dma.lock);
+		free(dev);
+		udrv_err_restore(&saved);
+		return;
+	}
+	udrv_fork_unregister(dev);
 	udrv_irq_disable(dev);
+	/* Bus mastering back off (if it was) before the DMA memory goes. */
+	udrv_command_restore(dev);
 	udrv_dma_release_all(dev);
 	for (i = 0; i < UDRV_NUM_BARS; i++)
 		udrv_bar_unmap(dev, i);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
+
 #include "udrv_internal.h"
 
 UDRV_EXPORT const char *udrv_irq_type_name(enum udrv_irq_type type)
@@ -52,6 +54,115 @@ UDRV_EXPORT int udrv_irq_enable(struct udrv_device *dev, enum udrv_irq_type type
 	return ret ? ret : (int)dev->irq.type;
 }
 
+/* Vectors of @type (not BEST) config space offers: interrupt pin, MSI and MSI-X capabilities. */
+static int config_irq_count(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	struct udrv_err_saved saved;
+	uint16_t flags;
+	uint8_t pin;
+	int pos, ret;
+
+	if (type == UDRV_IRQ_INTX) {
+		ret = udrv_config_read8(dev, PCI_INTERRUPT_PIN, &pin);
+		return ret ? ret : pin ? 1 : 0;
+	}
+	udrv_err_save(&saved);
+	pos = udrv_cap_find(dev, type == UDRV_IRQ_MSI ? PCI_CAP_ID_MSI : PCI_CAP_ID_MSIX, 0);
+	if (pos == -ENOENT) {
+		udrv_err_restore(&saved);
+		return 0;
+	}
+	if (pos < 0)
+		return pos;
+	ret = udrv_config_read16(dev, pos + PCI_MSI_FLAGS, &flags);
+	if (ret)
+		return ret;
+	if (type == UDRV_IRQ_MSI)
+		return 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+	return (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+}
+
+static int irq_count(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	if (!dev->ops->irq_enable)
+		return 0;
+	return dev->ops->irq_count ? dev->ops->irq_count(dev, type) : config_irq_count(dev, type);
+}
+
+static const enum udrv_irq_type best_order[] = { UDRV_IRQ_MSIX, UDRV_IRQ_MSI, UDRV_IRQ_INTX };
+
+UDRV_EXPORT int udrv_irq_count(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	unsigned int i;
+	int n;
+
+	if (dev->inherited)
+		return udrv_inherited_err(dev);
+	if ((unsigned int)type > UDRV_IRQ_MSIX)
+		return udrv_err(EINVAL, "%s: unknown interrupt type %d", dev->name, (int)type);
+	if (type != UDRV_IRQ_BEST)
+		return irq_count(dev, type);
+	for (i = 0; i < UDRV_ARRAY_SIZE(best_order); i++) {
+		n = irq_count(dev, best_order[i]);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+UDRV_EXPORT int udrv_irq_enable_range(struct udrv_device *dev, enum udrv_irq_type type,
+				      unsigned int min_vec, unsigned int max_vec)
+{
+	int counts[UDRV_IRQ_MSIX + 1] = { 0 }, ret = 0, n;
+	unsigned int i;
+
+	if (dev->inherited)
+		return udrv_inherited_err(dev);
+	if (!dev->ops->irq_enable)
+		return udrv_err(ENOTSUP, "%s: the %s backend delivers no interrupts (bind the device to vfio-pci, udrv_stub or uio_pci_generic)",
+				dev->name, dev->ops->path.name);
+	if ((unsigned int)type > UDRV_IRQ_MSIX)
+		return udrv_err(EINVAL, "%s: unknown interrupt type %d", dev->name, (int)type);
+	if (!min_vec || max_vec < min_vec || max_vec > INT_MAX)
+		return udrv_err(EINVAL, "%s: %u to %u vectors asked for: need 1 <= min <= max",
+				dev->name, min_vec, max_vec);
+	if (dev->irq.type)
+		return udrv_err(EBUSY, "%s: interrupts are already enabled (%s); udrv_irq_disable() first",
+				dev->name, udrv_irq_type_name(dev->irq.type));
+	for (i = 0; i < UDRV_ARRAY_SIZE(best_order); i++) {
+		enum udrv_irq_type k = best_order[i];
+
+		if (type != UDRV_IRQ_BEST && type != k)
+			continue;
+		n = irq_count(dev, k);
+		if (n < 0)
+			return n;
+		counts[k] = n;
+		if (k == UDRV_IRQ_INTX && n > 1)
+			n = 1;
+		if ((unsigned int)n > max_vec)
+			n = (int)max_vec;
+		if (!n || (unsigned int)n < min_vec)
+			continue;
+		ret = udrv_irq_enable(dev, k, (unsigned int)n);
+		if (ret > 0)
+			return n;
+	}
+	if (ret < 0)
+		return ret;	/* the last kind that had enough vectors failed: its message */
+	return udrv_err(ENOTSUP, "%s: no %s interrupts with at least %u vector(s) on the %s path: it offers MSI-X %d, MSI %d, INTx %d",
+			dev->name, type == UDRV_IRQ_BEST ? "kind of" : udrv_irq_type_name(type),
+			min_vec, dev->ops->path.name, counts[UDRV_IRQ_MSIX], counts[UDRV_IRQ_MSI],
+			counts[UDRV_IRQ_INTX]);
+}
+
+UDRV_EXPORT enum udrv_irq_type udrv_irq_enabled(struct udrv_device *dev, unsigned int *nvec)
+{
+	if (nvec)
+		*nvec = dev->irq.nvec;
+	return dev->irq.type;
+}
+
 UDRV_EXPORT void udrv_irq_disable(struct udrv_device *dev)
 {
 	struct udrv_err_saved saved;
@@ -66,6 +177,8 @@ UDRV_EXPORT void udrv_irq_disable(struct udrv_device *dev)
 
 static int check_vec(struct udrv_device *dev, unsigned int vec)
 {
+	if (dev->inherited)
+		return udrv_inherited_err(dev);
 	if (!dev->irq.type)
 		return udrv_err(EINVAL, "%s: interrupts are not enabled (udrv_irq_enable())", dev->name);
 	if (vec >= dev->irq.nvec)

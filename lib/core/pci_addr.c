@@ -40,7 +40,7 @@ UDRV_EXPORT int udrv_pci_addr_parse(const char *str, struct udrv_pci_addr *addr)
 	const char *colon1, *colon2, *dot, *p;
 
 	if (!str || !addr)
-		return udrv_err(EINVAL, "PCI address: missing argument");
+		return udrv_err(EINVAL, "PCI address: missing argument (NULL)");
 
 	dot = strchr(str, '.');
 	colon1 = strchr(str, ':');

@@ -60,6 +60,9 @@ struct udrv_dma_buf;
  * @reset:        reset the function
  * @set_bus_master: turn bus mastering on/off through the kernel driver, or
  *                NULL: udrv_set_bus_master() writes the Command register
+ * @irq_count:    vectors of @type (never BEST) this path can give the device
+ *                (0: none), or a negative errno; NULL: what config space's
+ *                interrupt pin and MSI/MSI-X capabilities offer
  * @irq_enable:   start interrupts of @type (never BEST) on @nvec vectors, fill
  *                dev->irq (type, nvec, fds: the backend's, one per vector)
  * @irq_disable:  stop them and release what irq_enable acquired (fds array included)
@@ -75,6 +78,13 @@ struct udrv_dma_buf;
  * @dma_map:      map the caller's memory at buf->pub.vaddr (size set), or NULL
  * @dma_sync:     hand a streaming buffer to the CPU or (@for_device) to the
  *                device, or NULL: the path's buffers are coherent
+ * @forget:       in a forked child, on a handle inherited from the parent:
+ *                close this process's copies of the fds and free dev->priv,
+ *                with no effect on the device or the parent (no ioctl, no
+ *                config write); NULL: the copies stay open (close-on-exec)
+ * @fork_child:   in a forked child, after every inherited handle was
+ *                forgotten: drop the process-wide state inherited from the
+ *                parent (VFIO's container), so that the child starts afresh
  * A NULL irq_enable means the path has no interrupts, a NULL dma_alloc no DMA.
  */
 struct udrv_backend_ops {
@@ -89,6 +99,7 @@ struct udrv_backend_ops {
 		      void *val, bool write);
 	int (*reset)(struct udrv_device *dev);
 	int (*set_bus_master)(struct udrv_device *dev, int on);
+	int (*irq_count)(struct udrv_device *dev, enum udrv_irq_type type);
 	int (*irq_enable)(struct udrv_device *dev, enum udrv_irq_type type, unsigned int nvec);
 	void (*irq_disable)(struct udrv_device *dev);
 	int (*irq_read)(struct udrv_device *dev, unsigned int vec, uint64_t *events);
@@ -99,6 +110,8 @@ struct udrv_backend_ops {
 	int (*dma_set_mask)(struct udrv_device *dev, unsigned int bits);
 	int (*dma_map)(struct udrv_device *dev, struct udrv_dma_buf *buf);
 	int (*dma_sync)(struct udrv_device *dev, struct udrv_dma_buf *buf, bool for_device);
+	void (*forget)(struct udrv_device *dev);
+	void (*fork_child)(void);
 };
 
 /* A DMA buffer: the public part first, then what it takes to release it. */
@@ -141,6 +154,22 @@ struct udrv_device {
 	size_t config_size;      /* 256 or 4096 */
 	struct udrv_irq irq;
 	struct udrv_dma_state dma;
+	/* command.c: the Command register at udrv_open(), restored by udrv_close() */
+	uint16_t cmd_at_open;
+	bool have_cmd;
+	int (*quiesce)(struct udrv_device *dev, void *arg); /* udrv_set_quiesce() */
+	void *quiesce_arg;
+	/* fork.c: open handles of this process; an inherited one is the parent's */
+	struct udrv_device *next_open;
+	bool inherited;
+	int owner_pid;
+	struct udrv_backend_ops *inherited_ops; /* what dev->ops points to then */
+	/* bar_access.c: direct port I/O per I/O BAR */
+	struct udrv_pio {
+		unsigned char state;  /* 0 not tried, 1 direct, 2 fallback */
+		uint16_t port;        /* first port of the BAR */
+		char why[200];        /* why not direct (state 2) */
+	} pio[UDRV_NUM_BARS];
 };
 
 /* error.c: record a message for udrv_last_error(); returns -abs(err). */
@@ -184,6 +213,23 @@ struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *root, const void *p
 
 /* command.c: set and clear bits of the Command register (one write, if any). */
 int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear);
+/* command.c: remember the Command register (udrv_open) / put it back (udrv_close). */
+void udrv_command_snapshot(struct udrv_device *dev);
+void udrv_command_restore(struct udrv_device *dev);
+
+/*
+ * fork.c: the process's open handles and what a fork does to them.
+ * udrv_fork_register() files a new handle (and installs the fork handlers
+ * once), udrv_fork_unregister() takes it out.  In a forked child every
+ * handle inherited from the parent is marked inherited: its BAR mappings
+ * are gone, its ops refuse with udrv_inherited_err(), and udrv_close() only
+ * frees this process's copy.  udrv_fork_inherited_open() says whether this
+ * process still holds an inherited handle of @addr (udrv_open refuses then).
+ */
+void udrv_fork_register(struct udrv_device *dev);
+void udrv_fork_unregister(struct udrv_device *dev);
+bool udrv_fork_inherited_open(const struct udrv_pci_addr *addr, int *parent);
+int udrv_inherited_err(struct udrv_device *dev);
 
 /*
  * roots.c: where sysfs and device nodes live: /sys and /dev.  Only a

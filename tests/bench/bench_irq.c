@@ -189,6 +189,9 @@ static int measure(const char *addr, enum udrv_irq_type type, long n, struct ben
 	ret = udrv_open(addr, NULL, &c.dev);
 	if (!ret)
 		ret = udrv_bar_map(c.dev, 0, &c.bar, &size);
+	/* An MSI is a memory write: nothing but this turns bus mastering on. */
+	if (!ret)
+		ret = udrv_set_bus_master(c.dev, 1);
 	if (!ret)
 		ret = kind = udrv_irq_enable(c.dev, type, 1);
 	if (ret >= 0) {

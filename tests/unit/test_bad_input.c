@@ -2,7 +2,9 @@
 /*
  * The catalogue of bad calls: every row is a call a driver writer can get
  * wrong, the errno it must return and the words its message must contain.
- * Each row also checks that no file descriptor leaked.  The device is an
+ * Each row also checks that the message is there and names the device (or,
+ * for calls without one, the argument at fault), and that no file
+ * descriptor leaked.  The device is an
  * unbound edu-like function on a fake sysfs (BAR0 memory, BAR4 I/O), so the
  * sysfs backend is used unless a row forces another.
  */
@@ -78,6 +80,15 @@ CALL(cap_small_image, walk(64, 0, 0))
 CALL(ext_cap_bad_after, walk(4096, 0x101, 1))
 CALL(reset_no_method, udrv_reset(dev))
 CALL(addr_parse_hex_prefix, udrv_pci_addr_parse("0x00:04.0", &(struct udrv_pci_addr){ 0 }))
+static uint32_t reg[4] = { 1 };
+CALL(poll_timeout, udrv_poll32(dev, reg, 0, 1, 0, 100, 2000, &v32))
+CALL(poll_unaligned, udrv_poll32(dev, reg, 2, 1, 0, 0, 2000, &v32))
+CALL(poll_never, udrv_poll64(dev, reg, 0, 1, 3, 0, 2000, &v64))
+CALL(irq_range_none, udrv_irq_enable_range(dev, UDRV_IRQ_BEST, 1, 4))
+CALL(irq_count_type, udrv_irq_count(dev, (enum udrv_irq_type)9))
+CALL(irq_wait_off, udrv_irq_wait(dev, 0, 10, &v64))
+CALL(pio_memory_bar, udrv_bar_pio_direct(dev, 0))
+CALL(pio_test_tree, udrv_bar_pio_direct(dev, 4))
 
 static const struct {
 	const char *what;
@@ -125,7 +136,47 @@ static const struct {
 	  "'after' 0x101 is not a capability offset" },
 	{ "reset a device with no reset method", reset_no_method, ENOTSUP, "no reset method" },
 	{ "PCI address with a 0x prefix", addr_parse_hex_prefix, EINVAL, "see lspci -D" },
+	{ "poll a register that never clears", poll_timeout, ETIMEDOUT,
+	  "register 0x0 is 0x00000001 after 2000 us" },
+	{ "poll a register at offset 2", poll_unaligned, EINVAL, "not aligned to its 4-byte width" },
+	{ "poll for bits outside the mask", poll_never, EINVAL, "it can never match" },
+	{ "best interrupts, up to 4, via sysfs", irq_range_none, ENOTSUP, "delivers no interrupts" },
+	{ "count interrupts of kind 9", irq_count_type, EINVAL, "unknown interrupt type 9" },
+	{ "wait for interrupts never enabled", irq_wait_off, EINVAL, "interrupts are not enabled" },
+	{ "direct port I/O on a memory BAR", pio_memory_bar, EINVAL, "BAR 0 is a memory BAR" },
+	{ "direct port I/O on a test tree", pio_test_tree, EPERM,
+	  "no direct port I/O: the sysfs root is a test tree" },
 };
+
+/*
+ * What each failing call's message must name: the device, or (calls with no
+ * device) the argument at fault.  Rows not listed name DEV.
+ */
+static const struct {
+	int (*call)(void);
+	const char *subject;
+} subjects[] = {
+	{ open_null, "NULL" },
+	{ open_empty, "''" },
+	{ open_slot_range, "'00:20.0'" },
+	{ open_func_range, "'00:04.8'" },
+	{ open_trailing, "'00:04.0" },
+	{ open_missing, "0000:00:05.0" },
+	{ cap_bad_after, "capability walk" },
+	{ cap_small_image, "capability walk" },
+	{ ext_cap_bad_after, "capability walk" },
+	{ addr_parse_hex_prefix, "'0x00:04.0'" },
+};
+
+static const char *subject_of(int (*call)(void))
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
+		if (subjects[i].call == call)
+			return subjects[i].subject;
+	return DEV ": ";
+}
 
 static void test_catalogue(void **state)
 {
@@ -135,8 +186,9 @@ static void test_catalogue(void **state)
 	for (i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++) {
 		int fds = count_fds(), ret = catalogue[i].call();
 		const char *msg = udrv_last_error();
+		/* Every failure leaves a message, and it names what failed. */
 		int ok = ret == -catalogue[i].err && strstr(msg, catalogue[i].msg) &&
-			 count_fds() == fds;
+			 *msg && strstr(msg, subject_of(catalogue[i].call)) && count_fds() == fds;
 
 		printf("# %-40s -> %-4d %s%s\n", catalogue[i].what, ret, msg, ok ? "" : "  <-- WRONG");
 		bad += !ok;

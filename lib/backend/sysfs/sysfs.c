@@ -34,6 +34,12 @@ static void sysfs_close(struct udrv_device *dev)
 	free(dev->priv);
 }
 
+/* A forked child's copy of the parent's handle: close the child's copies of the fds. */
+static void sysfs_forget(struct udrv_device *dev)
+{
+	sysfs_close(dev);
+}
+
 const struct udrv_backend_ops udrv_sysfs_ops = {
 	.path = {
 		.backend = UDRV_BACKEND_SYSFS,
@@ -48,4 +54,5 @@ const struct udrv_backend_ops udrv_sysfs_ops = {
 	.config_write = udrv_sysfs_config_write,
 	.bar_rw = udrv_sysfs_bar_rw,
 	.reset = udrv_sysfs_reset,
+	.forget = sysfs_forget,
 };

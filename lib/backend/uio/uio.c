@@ -35,6 +35,24 @@ static void uio_close(struct udrv_device *dev)
 	free(dev->priv);
 }
 
+/* A forked child's copy of the parent's handle: close the child's copies of the fds. */
+static void uio_forget(struct udrv_device *dev)
+{
+	uio_close(dev);
+}
+
+/* uio_pci_generic: INTx only, if the device has a pin. */
+static int uio_irq_count(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	uint8_t pin;
+	int ret;
+
+	if (type != UDRV_IRQ_INTX)
+		return 0;
+	ret = udrv_config_read8(dev, PCI_INTERRUPT_PIN, &pin);
+	return ret ? ret : pin ? 1 : 0;
+}
+
 static int intx_disable(struct udrv_device *dev, bool disable)
 {
 	return disable ? udrv_update_command(dev, PCI_COMMAND_INTX_DISABLE, 0) :
@@ -87,9 +105,11 @@ const struct udrv_backend_ops udrv_uio_ops = {
 	.open = uio_open,
 	.close = uio_close,
 	UDRV_UIO_DEVICE_OPS,
+	.irq_count = uio_irq_count,
 	.irq_enable = uio_irq_enable,
 	.irq_disable = uio_irq_disable,
 	.irq_rearm = uio_irq_rearm,
 	.dma_alloc = udrv_uio_dma_alloc,
 	.dma_free = udrv_uio_dma_free,
+	.forget = uio_forget,
 };

@@ -28,6 +28,12 @@ static int find_uio(struct udrv_device *dev, struct udrv_uio *u, const char *dri
 	if (ret)
 		return ret;
 	dir = strcmp(bound, driver) ? NULL : opendir(path);
+	if (!dir && *bound && strcmp(bound, driver))
+		/* Another driver holds it: drivers_probe alone would leave it there. */
+		return udrv_err(ENODEV,
+				"%s: not bound to %s (bound to %s); bind it first: echo %s > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/devices/%s/driver/unbind; echo %s > /sys/bus/pci/drivers_probe",
+				dev->name, driver, bound, driver, dev->name, dev->name, dev->name,
+				dev->name);
 	if (!dir)
 		return udrv_err(ENODEV,
 				"%s: not bound to %s (bound to %s); bind it first: echo %s > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",

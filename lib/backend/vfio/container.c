@@ -223,6 +223,34 @@ void udrv_vfio_put_group(int group_id)
 	pthread_mutex_unlock(&container.lock);
 }
 
+/*
+ * In a forked child: the container and group fds are copies of the
+ * parent's, whose IOMMU mappings they would reach (a child's map at IOVA
+ * 0x1000 would land in the parent's container and outlive the child).
+ * Close the copies and start from nothing: the child's next udrv_open()
+ * opens a container of its own.  The parent's lock may have been held by
+ * another of its threads, which the child does not have: initialise it.
+ */
+void udrv_vfio_fork_child(void)
+{
+	struct vfio_group *g, *next;
+
+	pthread_mutex_init(&container.lock, NULL);
+	for (g = container.groups; g; g = next) {
+		next = g->next;
+		close(g->fd);
+		free(g);
+	}
+	container.groups = NULL;
+	if (container.fd >= 0)
+		close(container.fd);
+	container.fd = -1;
+	container.iommu_type = 0;
+	if (container.iova_ready)
+		udrv_iova_destroy(&container.iova);
+	container.iova_ready = false;
+}
+
 int udrv_vfio_container_fd(void)
 {
 	return container.fd;

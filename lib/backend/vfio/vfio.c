@@ -86,6 +86,27 @@ static void vfio_close(struct udrv_device *dev)
 	vfio_release(dev->priv);
 }
 
+/*
+ * A forked child's copy of the parent's handle: close the child's copies of
+ * the device fd and the interrupt eventfds, nothing else (no SET_IRQS, no
+ * group or container call: they are the parent's; the container's copy goes
+ * in udrv_vfio_fork_child()).
+ */
+static void vfio_forget(struct udrv_device *dev)
+{
+	struct udrv_vfio *v = dev->priv;
+	unsigned int i;
+
+	if (v->irq_fds) {
+		for (i = 0; i < dev->irq.nvec; i++)
+			close(v->irq_fds[i]);
+		free(v->irq_fds);
+	}
+	if (v->device >= 0)
+		close(v->device);
+	free(v);
+}
+
 static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info)
 {
 	struct vfio_region_info *r;
@@ -271,6 +292,16 @@ static unsigned int vfio_irq_count(struct udrv_device *dev, unsigned int index)
 	return ioctl(udrv_vfio(dev)->device, VFIO_DEVICE_GET_IRQ_INFO, &info) ? 0 : info.count;
 }
 
+static int vfio_irq_count_op(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	unsigned int k;
+
+	for (k = 0; k < 3; k++)
+		if (vfio_irq_kinds[k].type == type)
+			return (int)vfio_irq_count(dev, vfio_irq_kinds[k].index);
+	return 0;
+}
+
 static int vfio_set_irqs(struct udrv_device *dev, unsigned int index, uint32_t flags,
 			 unsigned int start, unsigned int count, const int *fds)
 {
@@ -322,9 +353,7 @@ static int vfio_irq_enable(struct udrv_device *dev, enum udrv_irq_type type, uns
 	}
 	ret = vfio_set_irqs(dev, vfio_irq_kinds[k].index,
 			    VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, nvec, fds);
-	/* A message-signalled interrupt is a memory write by the device. */
-	if (!ret && vfio_irq_kinds[k].type != UDRV_IRQ_INTX)
-		ret = udrv_set_bus_master(dev, 1);
+	/* MSI/MSI-X need bus mastering, which only udrv_set_bus_master() turns on. */
 	if (ret)
 		goto fail;
 	udrv_vfio(dev)->irq_index = vfio_irq_kinds[k].index;
@@ -386,6 +415,7 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.config_write = vfio_config_write,
 	.bar_rw = vfio_bar_rw,
 	.reset = vfio_reset,
+	.irq_count = vfio_irq_count_op,
 	.irq_enable = vfio_irq_enable,
 	.irq_disable = vfio_irq_disable,
 	.irq_rearm = vfio_irq_rearm,
@@ -393,4 +423,6 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.dma_alloc = udrv_vfio_dma_alloc,
 	.dma_free = udrv_vfio_dma_free,
 	.dma_map = udrv_vfio_dma_map,
+	.forget = vfio_forget,
+	.fork_child = udrv_vfio_fork_child,
 };

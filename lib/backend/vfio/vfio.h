@@ -52,6 +52,8 @@ int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu);
 int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
 void udrv_vfio_put_group(int group_id);
 int udrv_vfio_container_fd(void);
+/* In a forked child: close the copies of the parent's container and groups, start afresh. */
+void udrv_vfio_fork_child(void);
 int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
 			 uint64_t *iova);
 void udrv_vfio_iova_free(uint64_t iova, uint64_t size);

@@ -22,6 +22,28 @@
  * number of threads at once.  Different handles may be used from different
  * threads freely: what they share (the process's VFIO container and its
  * groups) is locked inside libudrv.  Error messages are per thread.
+ *
+ * Processes: a handle belongs to the process that opened it.  After fork()
+ * the child's copies of the parent's handles are inert: their BAR mappings
+ * and DMA buffers are not in the child (buffers are MADV_DONTFORK), every
+ * call on them fails with -EBADF and a message saying whose they are, and
+ * udrv_close() on them frees only the child's copy (its copies of the fds
+ * included) without touching the device, the parent's interrupts, DMA
+ * mappings or Command register.  The child's own udrv_open() calls start
+ * afresh (a VFIO container of its own, never the parent's), but a device
+ * whose inherited handle the child still holds is refused with -EBUSY: it
+ * is the parent's.  vfork()/posix_spawn() and exec are unaffected.  As in
+ * DPDK and SPDK, one process drives a device at a time; under VFIO the
+ * kernel enforces it (one process per IOMMU group), under uio_pci_generic
+ * any other opener's close clears bus mastering.
+ *
+ * Bus mastering: nothing turns it on implicitly, on any path (not
+ * udrv_open(), not udrv_irq_enable()).  Call udrv_set_bus_master(dev, 1)
+ * once the DMA buffers exist, as pci_set_master() in a kernel driver: it is
+ * needed for DMA and for MSI/MSI-X delivery (an MSI is a memory write).
+ * Without it a DMA transfer, or an MSI, does not reach memory on any path.
+ * udrv_close() puts the Command register's I/O, memory, bus master and INTx
+ * disable bits back as udrv_open() found them.
  */
 #ifndef UDRV_DEVICE_H
 #define UDRV_DEVICE_H
@@ -70,14 +92,23 @@ struct udrv_open_opts {
  *
  * Return: 0, or a negative errno with udrv_last_error() explaining: -EINVAL
  * bad address, -ENODEV no such device or not bound to a driver the backend
- * needs, -EACCES/-EPERM missing privileges, -EBUSY device in use.  Nothing is
- * leaked on failure.
+ * needs, -ENOENT a device node missing (VFIO forced on a device not bound
+ * to vfio-pci: no /dev/vfio/<group>), -EACCES/-EPERM missing privileges,
+ * -EBUSY device in use (by another process, or by the parent this process
+ * was forked from: see "Processes" above), -ENOMEM.  Nothing is leaked on
+ * failure.
  */
 int udrv_open(const char *addr, const struct udrv_open_opts *opts, struct udrv_device **devp);
 
 /**
  * udrv_close() - unmap everything and release a device
  * @dev: handle from udrv_open(), or NULL (no-op)
+ *
+ * Disables interrupts, puts the Command register's I/O, memory, bus master
+ * and INTx disable bits back as udrv_open() found them (bus mastering
+ * first, before the DMA buffers are freed), frees the buffers, unmaps the
+ * BARs and closes the device.  In a forked child, on a handle inherited
+ * from the parent, it frees only the child's copy.
  */
 void udrv_close(struct udrv_device *dev);
 
@@ -152,7 +183,10 @@ int udrv_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_inf
  * already mapped returns the same address.
  *
  * Return: 0, or -EINVAL (bad BAR number, I/O BAR), -ENOENT (BAR not
- * implemented), -ENOTSUP (backend cannot map it), -EACCES (privileges).
+ * implemented), -ENOTSUP (backend cannot map it), -EACCES (privileges),
+ * -E2BIG (udrv_stub, VFIO: more accessible pieces around the MSI-X table
+ * and PBA than %UDRV_BAR_MAX_RANGES), -EBADF (a handle inherited across
+ * fork()), or the errno of the failed mmap().
  */
 int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size);
 
@@ -313,9 +347,11 @@ int udrv_bar_ranges(struct udrv_device *dev, unsigned int bar, struct udrv_range
  * @val:   the value read, zero-extended
  *
  * Memory BARs are mapped on first use and read with one access of exactly
- * @width; I/O-port BARs go through the backend (VFIO region read, or sysfs
- * resourceN as root).  Slower than the <udrv/mmio.h> accessors, which do no
- * checking: use this for tools and for I/O ports.
+ * @width; I/O-port BARs with one in/out instruction where the thread may
+ * (x86, root or CAP_SYS_RAWIO: see udrv_bar_pio_direct()), else through
+ * the backend (VFIO region read, or sysfs resourceN as root).  Slower than
+ * the <udrv/mmio.h> accessors, which do no checking: use this for tools
+ * and for I/O ports.
  *
  * Return: 0, -EINVAL (bad BAR, width, alignment, or @off past the BAR),
  * -EFAULT (@off inside a hole, see udrv_bar_ranges()), or another negative
@@ -323,6 +359,28 @@ int udrv_bar_ranges(struct udrv_device *dev, unsigned int bar, struct udrv_range
  */
 int udrv_bar_read(struct udrv_device *dev, unsigned int bar, uint64_t off, unsigned int width,
 		  uint64_t *val);
+
+/**
+ * udrv_bar_pio_direct() - whether I/O-port accesses to a BAR are direct
+ * @dev: the device
+ * @bar: an I/O-port BAR
+ *
+ * On x86, udrv_bar_read() and udrv_bar_write() on an I/O-port BAR run the
+ * in/out instruction themselves when the kernel lets the calling thread
+ * (ioperm() for ports below 0x400, else iopl(): root or CAP_SYS_RAWIO, no
+ * kernel lockdown), as DPDK does for legacy virtio; each thread asks once,
+ * on its first access.  Otherwise they fall back to a system call per
+ * access (pread/pwrite of the VFIO region or of sysfs ``resourceN``).
+ * This says which, and why not.
+ *
+ * Return: 0 if accesses from this thread are direct; -EPERM (the kernel
+ * refused ioperm/iopl) or -ENOTSUP (not x86, or the port range is
+ * unknown), with the reason in udrv_last_error(): accesses then use the
+ * system call, which still works; -EINVAL for a memory BAR or a bad BAR
+ * number, -ENOENT for an unimplemented one, -EBADF (a handle inherited
+ * across fork()).
+ */
+int udrv_bar_pio_direct(struct udrv_device *dev, unsigned int bar);
 
 /**
  * udrv_bar_write() - checked register write to any BAR, memory or I/O
@@ -342,9 +400,62 @@ int udrv_bar_write(struct udrv_device *dev, unsigned int bar, uint64_t off, unsi
  * @dev: the device
  * @on:  non-zero to set the Command register's Bus Master bit, 0 to clear it
  *
- * Return: 0 or a negative errno.
+ * The one switch for DMA and MSI/MSI-X delivery on every path: nothing
+ * else in libudrv turns bus mastering on.  Turn it on once the DMA buffers
+ * exist (and the device's DMA registers are programmed or idle), as
+ * pci_set_master() in a kernel driver.
+ *
+ * Turning it on hands the device over safely: when the bit is off, the
+ * device is first made quiet of what a previous owner (a process that died
+ * in the middle of a transfer) or this one started, so that no old
+ * transfer lands in the new buffers, which reuse the same device
+ * addresses.  What each path guarantees:
+ *
+ * ====== ===============================================================
+ * path   before the bit goes on
+ * ====== ===============================================================
+ * stub   udrv_stub quiesces in the kernel: mastering stayed off since the
+ *        last owner's close, pending transactions waited for, a function
+ *        reset, or without one its ``quiesce_ms`` drain
+ * VFIO   vfio-pci reset the function when it was opened, if it has a
+ *        reset method; then as below
+ * all    PCIe: Transactions Pending (Device Status) waited for, up to
+ *        1 s; then the driver's own stop, udrv_set_quiesce(), with
+ *        mastering still off
+ * ====== ===============================================================
+ *
+ * A device that can be neither reset nor told to stop (QEMU's edu: a
+ * transfer it started completes whenever its timer fires) is quiet only
+ * if the driver says how: see udrv_set_quiesce().
+ *
+ * Return: 0, or a negative errno: -ETIMEDOUT (a previous owner's
+ * transactions still pending), the error of the driver's quiesce function,
+ * -EBADF (a handle inherited across fork()), or the errors of
+ * udrv_config_read() and udrv_config_write() (-EIO, -EACCES...).
  */
 int udrv_set_bus_master(struct udrv_device *dev, int on);
+
+/**
+ * udrv_set_quiesce() - tell libudrv how to stop the device's own activity
+ * @dev:     the device
+ * @quiesce: called by udrv_set_bus_master(@dev, 1) while bus mastering is
+ *           still off, every time it is about to go on; returns 0 once the
+ *           device has stopped (or finished, into nothing) what it was
+ *           doing, or a negative errno; NULL to remove it
+ * @arg:     passed to @quiesce
+ *
+ * The driver's half of a safe hand-over: only the driver knows the
+ * device's registers.  For edu, wait until the DMA command register's busy
+ * bit clears (udrv_poll32()); for NVMe, wait for CSTS.RDY to clear after
+ * clearing CC.EN.  Register it right after udrv_open(); the BARs may be
+ * mapped in it.  A failing @quiesce fails udrv_set_bus_master() with its
+ * error and leaves mastering off.
+ *
+ * Return: 0, or -EBADF (a handle inherited across fork()).
+ */
+int udrv_set_quiesce(struct udrv_device *dev, int (*quiesce)(struct udrv_device *dev, void *arg),
+		     void *arg);
+
 
 /**
  * udrv_enable() - turn on memory and I/O decoding for the device's BARs

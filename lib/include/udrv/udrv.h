@@ -16,6 +16,7 @@
 #include <udrv/irq.h>
 #include <udrv/dma.h>
 #include <udrv/mmio.h>
+#include <udrv/iopoll.h>
 #include <udrv/config.h>
 #if UDRV_ADMIN
 #include <udrv/discover.h>
