@@ -4,10 +4,13 @@
  * buffer; here the mask is checked and remembered, and the device's buffers
  * are kept in a balanced tree by address (dma_tree.c), so filing, freeing
  * and udrv_dma_addr() are O(log n) however many buffers there are and in
- * whatever order they are freed.  The device's DMA lock guards the tree and
- * the mask, so any number of threads may use one device's DMA calls at once
- * (<udrv/dma.h>); it is held across the backend's op, which also keeps two
- * threads from mapping the same memory.
+ * whatever order they are freed.  Buffers of up to UDRV_DMA_CARVE_MAX are
+ * carved from the device's 2 MiB chunks instead (dma_chunk.c): the tree
+ * holds the chunk, so udrv_dma_addr() finds them too.  The device's DMA
+ * lock guards the tree, the chunks and the mask, so any number of threads
+ * may use one device's DMA calls at once (<udrv/dma.h>); it is held across
+ * the backend's op, which also keeps two threads from mapping the same
+ * memory.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "udrv_internal.h"
+#include "dma_internal.h"
 
 _Static_assert(offsetof(struct udrv_dma_buf, pub) == 0, "udrv_dma_buf_of() casts a handle");
 
@@ -34,10 +37,14 @@ UDRV_EXPORT int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 		return udrv_err(EINVAL, "%s: DMA mask of %u bits: must be %d to %d", dev->name, bits,
 				UDRV_DMA_MASK_BITS_MIN, UDRV_DMA_MASK_BITS_MAX);
 	pthread_mutex_lock(&dev->dma.lock);
+	/* Empty chunks kept for later count as buffers to the stub: let them go. */
+	udrv_dma_chunks_trim(dev, true);
 	if (dev->ops->dma_set_mask)
 		ret = dev->ops->dma_set_mask(dev, bits);
-	if (!ret)
+	if (!ret) {
 		dev->dma.mask_bits = bits;
+		udrv_dma_chunks_mask_changed(dev);
+	}
 	pthread_mutex_unlock(&dev->dma.lock);
 	return ret;
 }
@@ -69,29 +76,49 @@ static int check_new(struct udrv_device *dev, void *vaddr, size_t size, struct u
 	return 0;
 }
 
-/* Allocate (@vaddr NULL) or map the caller's memory, and file the buffer; under the lock. */
-static int new_buf_locked(struct udrv_device *dev, void *vaddr, size_t size, size_t len,
-			  bool streaming, struct udrv_dma **bufp)
+/* Map the caller's memory and file the buffer; under the lock.  One descent files it or finds an overlap. */
+static int map_locked(struct udrv_device *dev, void *vaddr, size_t len, struct udrv_dma **bufp)
 {
-	struct udrv_dma_buf *buf;
+	struct udrv_dma_buf *buf = malloc(sizeof(*buf));
 	int ret;
 
-	if (vaddr && udrv_dma_tree_find(dev->dma.tree, vaddr, len))
+	if (!buf)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	*buf = (struct udrv_dma_buf){ .pub = { .vaddr = vaddr, .size = len }, .fd = -1 };
+	if (udrv_dma_tree_insert_new(&dev->dma.tree, buf)) {
+		free(buf);
 		return udrv_err(EEXIST, "%s: %p is already in a DMA buffer of this device: use udrv_dma_addr()",
 				dev->name, vaddr);
-	buf = malloc(sizeof(*buf));
+	}
+	ret = dev->ops->dma_map(dev, buf);
+	if (ret) {
+		udrv_dma_tree_remove(&dev->dma.tree, buf);
+		free(buf);
+		return ret;
+	}
+	*bufp = &buf->pub;
+	return 0;
+}
+
+/* Allocate a buffer with memory of its own and file it; under the lock. */
+static int alloc_own_locked(struct udrv_device *dev, size_t size, size_t align, bool streaming,
+			    struct udrv_dma **bufp)
+{
+	struct udrv_dma_buf *buf = malloc(sizeof(*buf));
+	int ret;
+
 	if (!buf)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	*buf = (struct udrv_dma_buf){ .fd = -1, .streaming = streaming };
-	if (vaddr) {
-		buf->pub.vaddr = vaddr;
-		buf->pub.size = len;
-		ret = dev->ops->dma_map(dev, buf);
-	} else {
-		ret = dev->ops->dma_alloc(dev, size, buf);
-	}
-	/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
-	if (!ret && !vaddr && udrv_dma_tree_find(dev->dma.tree, buf->pub.vaddr, buf->pub.size)) {
+	/* Backends align buffers to the power of two at or above their size, up to 2 MiB. */
+	ret = dev->ops->dma_alloc(dev, size > align ? size : align, buf);
+	if (!ret && (((uintptr_t)buf->pub.vaddr | buf->pub.iova) & (align - 1))) {
+		ret = udrv_err(ENOTSUP, "%s: the %s backend gave a DMA buffer at %p, device address 0x%llx: not aligned to %zu bytes",
+			       dev->name, dev->ops->path.name, buf->pub.vaddr,
+			       (unsigned long long)buf->pub.iova, align);
+		dev->ops->dma_free(dev, buf);
+	} else if (!ret && udrv_dma_tree_insert_new(&dev->dma.tree, buf)) {
+		/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
 		ret = udrv_err(EEXIST, "%s: new buffer at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
 			       dev->name, buf->pub.vaddr);
 		dev->ops->dma_free(dev, buf);
@@ -100,34 +127,72 @@ static int new_buf_locked(struct udrv_device *dev, void *vaddr, size_t size, siz
 		free(buf);
 		return ret;
 	}
-	udrv_dma_tree_insert(&dev->dma.tree, buf);
 	*bufp = &buf->pub;
 	return 0;
 }
 
-static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, bool streaming,
-		   struct udrv_dma **bufp)
+/*
+ * Allocate: small coherent buffers are carved from a chunk; if no chunk can
+ * be had, or the buffer is large or streaming, it gets memory of its own.
+ */
+static int alloc_locked(struct udrv_device *dev, size_t size, size_t len, size_t align,
+			bool streaming, struct udrv_dma **bufp)
 {
-	size_t len;
+	struct udrv_err_saved saved;
+	struct udrv_dma_buf *piece;
+	int ret;
+
+	if (streaming || len > UDRV_DMA_CARVE_MAX)
+		return alloc_own_locked(dev, size, align, streaming, bufp);
+	udrv_err_save(&saved);
+	ret = udrv_dma_carve(dev, len, align, &piece);
+	if (!ret) {
+		memset(piece->pub.vaddr, 0, piece->pub.size);
+		*bufp = &piece->pub;
+		return 0;
+	}
+	/* No chunk: what a buffer of its own gets is the answer. */
+	udrv_err_restore(&saved);
+	return alloc_own_locked(dev, size, align, false, bufp);
+}
+
+static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, size_t align,
+		   bool streaming, struct udrv_dma **bufp)
+{
+	size_t len, pg = (size_t)getpagesize();
 	int ret = check_new(dev, vaddr, size, bufp, &len);
 
 	if (ret)
 		return ret;
+	if (align < pg)
+		align = pg;
 	pthread_mutex_lock(&dev->dma.lock);
-	ret = new_buf_locked(dev, vaddr, size, len, streaming, bufp);
+	if (vaddr)
+		ret = map_locked(dev, vaddr, len, bufp);
+	else
+		ret = alloc_locked(dev, size, len, align, streaming, bufp);
 	pthread_mutex_unlock(&dev->dma.lock);
 	return ret;
 }
 
 UDRV_EXPORT int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp)
 {
-	return new_buf(dev, NULL, size, false, bufp);
+	return new_buf(dev, NULL, size, 0, false, bufp);
+}
+
+UDRV_EXPORT int udrv_dma_alloc_aligned(struct udrv_device *dev, size_t size, size_t align,
+				       struct udrv_dma **bufp)
+{
+	if (align & (align - 1) || align > UDRV_DMA_ALIGN_MAX)
+		return udrv_err(EINVAL, "%s: DMA alignment %zu: must be 0 or a power of two up to %lu",
+				dev->name, align, UDRV_DMA_ALIGN_MAX);
+	return new_buf(dev, NULL, size, align, false, bufp);
 }
 
 UDRV_EXPORT int udrv_dma_alloc_streaming(struct udrv_device *dev, size_t size,
 					 struct udrv_dma **bufp)
 {
-	return new_buf(dev, NULL, size, true, bufp);
+	return new_buf(dev, NULL, size, 0, true, bufp);
 }
 
 UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
@@ -135,15 +200,18 @@ UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
 {
 	if (!vaddr)
 		return udrv_err(EINVAL, "%s: udrv_dma_map of a NULL address", dev->name);
-	return new_buf(dev, vaddr, size, false, bufp);
+	return new_buf(dev, vaddr, size, 0, false, bufp);
 }
 
 /* @pub's buffer if it is one of @dev's, else NULL; under the lock. */
-static struct udrv_dma_buf *find_buf(struct udrv_device *dev, const struct udrv_dma *pub)
+static struct udrv_dma_buf *find_buf(struct udrv_device *dev, struct udrv_dma *pub)
 {
-	struct udrv_dma_buf *buf = pub ? udrv_dma_tree_find(dev->dma.tree, pub->vaddr, 1) : NULL;
+	struct udrv_dma_buf *node = pub ? udrv_dma_tree_find(dev->dma.tree, pub->vaddr, 1) : NULL;
 
-	return buf && &buf->pub == pub ? buf : NULL;
+	/* Only pointers into the device's own records are read as handles. */
+	if (node && node->kind == UDRV_DMA_CHUNK)
+		return udrv_dma_chunk_piece(node, pub);
+	return node && &node->pub == pub ? node : NULL;
 }
 
 /* Release a buffer taken out of the tree; a failure is reported, the buffer forgotten. */
@@ -160,13 +228,19 @@ static void release(struct udrv_device *dev, struct udrv_dma_buf *buf)
 
 UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 {
-	struct udrv_dma_buf *buf = pub ? udrv_dma_buf_of(pub) : NULL;
-	bool mine;
+	struct udrv_dma_buf *buf;
+	bool mine = false;
 
-	if (!buf)
+	if (!pub)
 		return;
 	pthread_mutex_lock(&dev->dma.lock);
-	mine = udrv_dma_tree_remove(&dev->dma.tree, buf);
+	buf = find_buf(dev, pub);
+	if (buf && buf->kind == UDRV_DMA_PIECE) {
+		udrv_dma_uncarve(dev, buf);
+		buf = NULL;
+	} else if (buf) {
+		mine = udrv_dma_tree_remove(&dev->dma.tree, buf);
+	}
 	pthread_mutex_unlock(&dev->dma.lock);
 	/* Not this device's: leave it alone. */
 	if (mine)
@@ -177,7 +251,9 @@ void udrv_dma_release_all(struct udrv_device *dev)
 {
 	struct udrv_dma_buf *buf;
 
+	udrv_dma_pools_release_all(dev);
 	pthread_mutex_lock(&dev->dma.lock);
+	udrv_dma_chunks_release_all(dev);
 	while ((buf = dev->dma.tree)) {
 		udrv_dma_tree_remove(&dev->dma.tree, buf);
 		release(dev, buf);

@@ -5,9 +5,13 @@
  * which keeps it balanced in expectation).  Insert, remove and lookup are
  * O(log n) with no allocation, so a driver with 200,000 buffers frees them
  * in any order as fast as one with ten (see tests/bench/dma_overhead.c).
- * Buffers never overlap: the caller checks with udrv_dma_tree_find().
+ * Buffers never overlap: udrv_dma_tree_insert_new() refuses one that would,
+ * in the same descent that files it (the neighbours of a new node are on
+ * its way down); udrv_dma_tree_insert() leaves that to the caller.
  */
-#include "udrv_internal.h"
+#include <errno.h>
+
+#include "dma_internal.h"
 
 static uintptr_t start(const struct udrv_dma_buf *b)
 {
@@ -64,6 +68,48 @@ void udrv_dma_tree_insert(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
 	b->left = b->right = NULL;
 	b->prio = next_prio();
 	*root = insert(*root, b);
+}
+
+/*
+ * Insert @b below @t unless it overlaps a buffer: @below_end is the end of
+ * the closest buffer below @b on the way down, @above_start the start of
+ * the closest one above.  On a clash nothing changes.
+ */
+static struct udrv_dma_buf *insert_new(struct udrv_dma_buf *t, struct udrv_dma_buf *b,
+				       uintptr_t below_end, uintptr_t above_start, bool *clash)
+{
+	struct udrv_dma_buf *c;
+
+	if (!t) {
+		*clash = below_end > start(b) || above_start < start(b) + b->pub.size;
+		return *clash ? NULL : b;
+	}
+	if (start(b) < start(t)) {
+		c = insert_new(t->left, b, below_end, start(t), clash);
+		if (*clash)
+			return t;
+		t->left = c;
+		if (c->prio > t->prio)
+			t = rotate_right(t);
+	} else {
+		c = insert_new(t->right, b, start(t) + t->pub.size, above_start, clash);
+		if (*clash)
+			return t;
+		t->right = c;
+		if (c->prio > t->prio)
+			t = rotate_left(t);
+	}
+	return t;
+}
+
+int udrv_dma_tree_insert_new(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
+{
+	bool clash = false;
+
+	b->left = b->right = NULL;
+	b->prio = next_prio();
+	*root = insert_new(*root, b, 0, UINTPTR_MAX, &clash);
+	return clash ? -EEXIST : 0;
 }
 
 /* Join two subtrees, all of @l below all of @r. */

@@ -121,7 +121,10 @@ struct udrv_dma_buf {
 	size_t map_len;
 	int fd;                   /* the backend's per-buffer fd (for syncs), or -1 */
 	bool streaming;
-	struct udrv_dma_buf *left, *right; /* dma_tree.c */
+	unsigned char kind;       /* enum udrv_dma_kind (dma_internal.h) */
+	bool out;                 /* a piece or a pool block: handed out, not yet freed */
+	void *owner;              /* a piece's chunk, a pool block's pool page */
+	struct udrv_dma_buf *left, *right; /* dma_tree.c; a free block's link */
 	uint32_t prio;
 };
 
@@ -131,11 +134,16 @@ static inline struct udrv_dma_buf *udrv_dma_buf_of(struct udrv_dma *pub)
 	return (struct udrv_dma_buf *)pub;
 }
 
-/* DMA state of a device (dma.c); @lock guards the tree and the mask. */
+struct udrv_dma_chunks;
+struct udrv_dma_pool;
+
+/* DMA state of a device (dma.c); @lock guards all of it. */
 struct udrv_dma_state {
 	pthread_mutex_t lock;
 	unsigned int mask_bits;   /* 0 means 64 */
 	struct udrv_dma_buf *tree; /* by address (dma_tree.c) */
+	struct udrv_dma_chunks *chunks; /* small buffers' chunks (dma_chunk.c), or NULL */
+	struct udrv_dma_pool *pools;    /* the device's pools (dma_pool.c) */
 };
 
 /* Interrupt state of a device (irq.c); the fds belong to the backend. */

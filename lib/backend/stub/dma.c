@@ -2,7 +2,8 @@
 /*
  * DMA buffers from udrv_stub: coherent memory (dma_alloc_coherent in the
  * kernel) handed over as a dma-buf fd with its bus address, through the
- * control device /dev/udrv/<address> (kmod/uapi/udrv_stub.h).
+ * control device /dev/udrv/<address> (kmod/uapi/udrv_stub.h), mapped at a
+ * vaddr aligned as the bus address is (up to 2 MiB).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,38 @@ static int ctl_open(struct udrv_device *dev)
 	int fd = udrv_stub_ctl(dev);
 
 	return fd < 0 ? fd : 0;
+}
+
+/*
+ * Map a buffer of @size bytes at a multiple of the power of two at or above
+ * it, up to 2 MiB, as its bus address is (the core's chunks rely on it):
+ * reserve room for the alignment, map over the aligned part, trim the rest.
+ */
+static void *mmap_aligned(int fd, size_t size)
+{
+	size_t pg = (size_t)getpagesize(), align = pg, extra, head;
+	char *room, *mem;
+
+	while (align < size && align < UDRV_HUGE_2M)
+		align <<= 1;
+	extra = align - pg;
+	room = mmap(NULL, size + extra, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (room == MAP_FAILED)
+		return MAP_FAILED;
+	head = (size_t)(-(uintptr_t)room & (align - 1));
+	mem = mmap(room + head, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (mem == MAP_FAILED) {
+		int err = errno;
+
+		munmap(room, size + extra);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (head)
+		munmap(room, head);
+	if (extra - head)
+		munmap(mem + size, extra - head);
+	return mem;
 }
 
 int udrv_stub_dma_set_mask(struct udrv_device *dev, unsigned int bits)
@@ -63,7 +96,7 @@ int udrv_stub_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 		return udrv_err(ENOTSUP, "%s: the %zu-byte streaming buffer is %u pieces in bus space (no IOMMU merged it): use udrv_dma_alloc(), or an IOMMU",
 				dev->name, size, a.nr_segments);
 	}
-	mem = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
+	mem = mmap_aligned(a.fd, a.size);
 	if (mem == MAP_FAILED) {
 		ret = errno;
 		close(a.fd);

@@ -3,7 +3,8 @@
  * DMA buffers under VFIO: anonymous memory, 2 MiB huge pages for buffers of
  * 2 MiB and more when the system has them (so the IOMMU maps one entry per
  * huge page), mapped into the container at an IOVA from the container's
- * space, below the device's mask, naturally aligned up to 2 MiB.
+ * space, below the device's mask; vaddr and IOVA both naturally aligned up
+ * to 2 MiB (the core's chunks rely on it).
  * VFIO_IOMMU_MAP_DMA pins the pages.
  */
 #include <errno.h>
@@ -23,6 +24,27 @@ static uint64_t natural_align(uint64_t size)
 	if (size >= UDRV_HUGE_2M)
 		return UDRV_HUGE_2M;
 	return size <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(size - 1));
+}
+
+/*
+ * @len bytes of anonymous memory at a multiple of @align (a power of two):
+ * over-allocate, then trim both ends, so the vaddr is aligned as the IOVA is.
+ */
+static void *mmap_aligned(size_t len, size_t align)
+{
+	size_t pg = (size_t)getpagesize(), extra = align > pg ? align - pg : 0;
+	char *mem = mmap(NULL, len + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	size_t head;
+
+	if (mem == MAP_FAILED || !extra)
+		return mem;
+	head = (size_t)(-(uintptr_t)mem & (align - 1));
+	if (head)
+		munmap(mem, head);
+	if (extra - head)
+		munmap(mem + head + len, extra - head);
+	return mem + head;
 }
 
 /* Pin and map buf->pub.vaddr/size at a fresh IOVA. */
@@ -70,7 +92,7 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 			len = hlen;
 	}
 	if (mem == MAP_FAILED)
-		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mem = mmap_aligned(len, natural_align(len));
 	if (mem == MAP_FAILED)
 		return udrv_err(errno, "%s: cannot allocate %zu bytes for DMA: %s", dev->name, len,
 				strerror(errno));

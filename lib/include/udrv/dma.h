@@ -12,10 +12,30 @@
  *        when the system has them) mapped into the process's container
  *        at an IOVA chosen below the device's DMA mask
  * stub   udrv_stub's coherent buffers (dma_alloc_coherent), as dma-buf fds
- * UIO    one 2 MiB huge page per buffer, locked, its physical address read
- *        from /proc/self/pagemap (root, no IOMMU translating)
+ * UIO    2 MiB huge pages, locked, their physical addresses read from
+ *        /proc/self/pagemap (root, no IOMMU translating)
  * sysfs  none
  * ====== ==================================================================
+ *
+ * Small buffers share memory: udrv_dma_alloc() of up to
+ * %UDRV_DMA_CARVE_MAX bytes carves the buffer from one of the device's
+ * 2 MiB chunks of that memory (each allocated and mapped for the device
+ * once), so a 4 KiB buffer costs neither a huge page on UIO nor a mapping
+ * on VFIO.  A chunk stays mapped until every buffer in it is freed; then
+ * it is released, except one empty chunk per device kept for the next
+ * allocation.  Larger buffers, and streaming ones, get memory of their
+ * own.  <udrv/dma_pool.h> carves blocks smaller than a page.
+ *
+ * Alignment: a buffer's vaddr and device address are both multiples of
+ * the page size (4 KiB on x86) and of @align for udrv_dma_alloc_aligned().
+ * Buffers of a power-of-two size up to 2 MiB happen to be aligned to it
+ * too, on every path, but only udrv_dma_alloc_aligned() promises it.
+ *
+ * Freeing a buffer the device may still read or write is the caller's bug,
+ * as in the kernel: its memory is handed out again by the next allocation
+ * (at once, for a carved buffer), and the device's late writes land in
+ * someone else's data.  Stop the device's DMA to a buffer before freeing
+ * it.  A chunk's device mapping outlives every buffer carved from it.
  *
  * All three are cache-coherent on x86, so udrv_dma_sync_for_cpu() and
  * udrv_dma_sync_for_device() cost nothing there; call them anyway where a
@@ -42,12 +62,16 @@ struct udrv_device;
 #define UDRV_DMA_MASK_BITS_MIN 24
 /** UDRV_DMA_MASK_BITS_MAX - the widest DMA mask (the default) */
 #define UDRV_DMA_MASK_BITS_MAX 64
+/** UDRV_DMA_CARVE_MAX - udrv_dma_alloc() carves buffers up to this size from chunks (1 MiB) */
+#define UDRV_DMA_CARVE_MAX (1UL << 20)
+/** UDRV_DMA_ALIGN_MAX - the largest alignment udrv_dma_alloc_aligned() takes (2 MiB) */
+#define UDRV_DMA_ALIGN_MAX (2UL << 20)
 
 /**
  * struct udrv_dma - a DMA buffer
  * @vaddr: the buffer in this process
  * @iova:  the address the device uses for @vaddr
- * @size:  length in bytes (page-rounded)
+ * @size:  length in bytes (page-rounded; a pool block's exact size)
  *
  * Read-only for the caller; owned by the device it was allocated for.
  */
@@ -75,6 +99,10 @@ int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
  * @size: bytes; rounded up to pages
  * @bufp: set to the buffer
  *
+ * vaddr and device address are page-aligned.  Up to %UDRV_DMA_CARVE_MAX
+ * bytes, the buffer is carved from a chunk (DOC above): after the first,
+ * such an allocation makes no system call.
+ *
  * Return: 0, or a negative errno with the reason and the remedy in
  * udrv_last_error(): -ENOTSUP (no DMA on this path), -ENOMEM (memory, the
  * locked-memory limit RLIMIT_MEMLOCK, no huge pages configured), -ENOSPC (no
@@ -83,6 +111,25 @@ int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits);
  * memory was unmapped without udrv_dma_free()), -EINVAL.
  */
 int udrv_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma **bufp);
+
+/**
+ * udrv_dma_alloc_aligned() - allocate a zeroed DMA buffer, aligned
+ * @dev:   the device
+ * @size:  bytes; rounded up to pages
+ * @align: 0, or a power of two up to %UDRV_DMA_ALIGN_MAX: the buffer's
+ *         vaddr and device address are both multiples of it (and of the
+ *         page)
+ * @bufp:  set to the buffer
+ *
+ * For a device that needs more than a page: a queue aligned to its size,
+ * a 64 KiB-aligned ring.  Buffers of up to %UDRV_DMA_CARVE_MAX bytes
+ * aligned up to that are carved from chunks like udrv_dma_alloc()'s.
+ *
+ * Return: as udrv_dma_alloc(); -EINVAL for a bad @align, -ENOTSUP if the
+ * path's memory could not be had at that alignment.
+ */
+int udrv_dma_alloc_aligned(struct udrv_device *dev, size_t size, size_t align,
+			   struct udrv_dma **bufp);
 
 /**
  * udrv_dma_alloc_streaming() - allocate a buffer for streaming DMA
@@ -124,8 +171,9 @@ int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_
  * @dev: the device it was allocated for
  * @buf: the buffer, or NULL
  *
- * The device must no longer be using it.  Like free(), this ends the
- * handle: do not use @buf, or free it again, afterwards (its memory may
+ * The device must no longer be using it (DOC above: it is the caller's
+ * bug otherwise, and the memory is reused).  Pool blocks go back with
+ * udrv_dma_pool_free().  Like free(), this ends the handle: do not use @buf, or free it again, afterwards (its memory may
  * already describe a newer buffer).  NULL, or a buffer of another device,
  * is left alone.  udrv_last_error() is left as it was, unless the buffer
  * could not be released (the IOMMU refused to unmap it): then it says so,

@@ -15,6 +15,7 @@
 #include <udrv/caps.h>
 #include <udrv/irq.h>
 #include <udrv/dma.h>
+#include <udrv/dma_pool.h>
 #include <udrv/mmio.h>
 #include <udrv/iopoll.h>
 #include <udrv/config.h>
