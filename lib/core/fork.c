@@ -217,7 +217,7 @@ static const struct udrv_backend_ops inherited_ops = {
 static void make_inert(struct udrv_device *dev)
 {
 	struct udrv_backend_ops *ops = malloc(sizeof(*ops));
-	unsigned int i;
+	unsigned int i, mask;
 
 	for (i = 0; i < UDRV_NUM_BARS; i++) {
 		struct udrv_bar_map *map = &dev->bars[i].map;
@@ -228,6 +228,16 @@ static void make_inert(struct udrv_device *dev)
 	}
 	if (dev->ops->forget)
 		dev->ops->forget(dev);
+	/*
+	 * The DMA bookkeeping describes the parent's buffers, whose memory is
+	 * not in the child (MADV_DONTFORK): drop the child's copy of it
+	 * (without freeing: a pool's lock may be held by a thread the child
+	 * does not have), so that nothing hands out the parent's memory.
+	 */
+	mask = dev->dma.mask_bits;
+	memset(&dev->dma, 0, sizeof(dev->dma));
+	pthread_mutex_init(&dev->dma.lock, NULL);
+	dev->dma.mask_bits = mask;
 	/* The fds were the backend's: forgotten (or left to close-on-exec). */
 	memset(&dev->irq, 0, sizeof(dev->irq));
 	dev->priv = NULL;
@@ -251,8 +261,7 @@ static void child(void)
 	for (dev = open_devs; dev; dev = dev->next_open) {
 		if (dev->inherited)
 			continue;
-		pthread_mutex_unlock(&dev->dma.lock);
-		make_inert(dev);
+		make_inert(dev);	/* the DMA lock held since prepare() is re-initialised */
 	}
 	for (b = UDRV_BACKEND_AUTO + 1;; b++) {
 		const struct udrv_backend_ops *ops = udrv_backend_ops((enum udrv_backend)b);
