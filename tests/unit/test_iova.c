@@ -5,8 +5,10 @@
  * alignment classes, running out of memory, 10,000 live buffers, and random
  * runs checked page by page against a shadow map: every allocation must be
  * exactly the lowest aligned fit, and the tree's invariants must hold after
- * every step.  The link wraps aligned_alloc() (where tree nodes come from)
- * so a test can make it fail.
+ * every step.  Those run the exact allocator (udrv_iova_set_fast() off);
+ * the cache of freed IOVAs and the rotating base have tests of their own,
+ * and a random run with both on.  The link wraps aligned_alloc() (where
+ * tree nodes come from) so a test can make it fail.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -33,6 +35,17 @@ static bool fail_alloc;
 void *__wrap_aligned_alloc(size_t align, size_t size)
 {
 	return fail_alloc ? NULL : __real_aligned_alloc(align, size);
+}
+
+/* udrv_iova_init() without the cache and the rotating base: exact first fit. */
+static int init_plain(struct udrv_iova_space *s, const struct udrv_range *usable, size_t n,
+		      uint64_t mask, uint64_t page)
+{
+	int ret = udrv_iova_init(s, usable, n, mask, page);
+
+	if (!ret)
+		assert_int_equal(udrv_iova_set_fast(s, false, false), 0);
+	return ret;
 }
 
 /* x86 with intel-iommu: everything but the MSI window, up to 2^39. */
@@ -66,7 +79,7 @@ static void test_init_clips(void **state)
 
 	(void)state;
 	/* 28-bit mask (edu): [4 KiB, 256 MiB), page 0 kept out. */
-	assert_int_equal(udrv_iova_init(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
+	assert_int_equal(init_plain(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
 	assert_int_equal(udrv_iova_extents(&s), 1);
 	assert_int_equal(ext(&s, 0).offset, PG);
 	assert_int_equal(udrv_iova_free_bytes(&s), (1ULL << 28) - PG);
@@ -74,19 +87,19 @@ static void test_init_clips(void **state)
 	assert_sound(&s);
 	udrv_iova_destroy(&s);
 	/* 64-bit mask: two extents around the MSI window. */
-	assert_int_equal(udrv_iova_init(&s, x86, 2, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, x86, 2, UINT64_MAX, PG), 0);
 	assert_int_equal(udrv_iova_extents(&s), 2);
 	assert_int_equal(ext(&s, 0).offset + ext(&s, 0).size, 0xfee00000);
 	assert_int_equal(ext(&s, 1).offset, 0xfef00000);
 	udrv_iova_destroy(&s);
 	/* An unaligned range shrinks to whole pages: 0x2000-0x3fff. */
-	assert_int_equal(udrv_iova_init(&s, odd, 1, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, odd, 1, UINT64_MAX, PG), 0);
 	assert_int_equal(ext(&s, 0).offset, 0x2000);
 	assert_int_equal(ext(&s, 0).size, 0x2000);
 	udrv_iova_destroy(&s);
 	/* Nothing under the mask, a bad page size. */
-	assert_int_equal(udrv_iova_init(&s, odd, 1, 0xfff, PG), -ENOSPC);
-	assert_int_equal(udrv_iova_init(&s, x86, 2, UINT64_MAX, 3000), -EINVAL);
+	assert_int_equal(init_plain(&s, odd, 1, 0xfff, PG), -ENOSPC);
+	assert_int_equal(init_plain(&s, x86, 2, UINT64_MAX, 3000), -EINVAL);
 }
 
 static void test_align_reuse_coalesce(void **state)
@@ -95,7 +108,7 @@ static void test_align_reuse_coalesce(void **state)
 	uint64_t a, b, c, d;
 
 	(void)state;
-	assert_int_equal(udrv_iova_init(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
+	assert_int_equal(init_plain(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
 	assert_int_equal(udrv_iova_alloc(&s, 100, PG, &a), 0);
 	assert_int_equal(a, PG);
 	/* 2 MiB naturally aligned: skips to 2 MiB, the gap stays free. */
@@ -131,7 +144,7 @@ static void test_errors_and_exhaustion(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(udrv_iova_init(&s, small, 1, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, small, 1, UINT64_MAX, PG), 0);
 	assert_int_equal(udrv_iova_alloc(&s, 0, PG, &a), -EINVAL);
 	assert_int_equal(udrv_iova_alloc(&s, PG, 3 * PG, &a), -EINVAL);
 	assert_int_equal(udrv_iova_alloc(&s, PG, 512, &a), -EINVAL);
@@ -164,7 +177,7 @@ static void test_beyond_classes(void **state)
 	uint64_t a, b;
 
 	(void)state;
-	assert_int_equal(udrv_iova_init(&s, ranges, 2, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, ranges, 2, UINT64_MAX, PG), 0);
 	/* 280 MiB is more pages than a bound counts; 256 MiB alignment is no class. */
 	assert_int_equal(udrv_iova_alloc(&s, 280 * MiB, 256 * MiB, &a), 0);
 	assert_int_equal(a, 1280 * MiB);
@@ -199,7 +212,7 @@ static void test_enomem_keeps_state(void **state)
 	int i, ret;
 
 	(void)state;
-	assert_int_equal(udrv_iova_init(&s, space, 1, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, space, 1, UINT64_MAX, PG), 0);
 	for (i = 1; i <= 200; i++) {
 		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &a), 0);
 		assert_int_equal(a, i * PG);
@@ -247,7 +260,7 @@ static void test_ten_thousand(void **state)
 	unsigned int i, seed = 1;
 
 	(void)state;
-	assert_int_equal(udrv_iova_init(&s, x86, 2, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, x86, 2, UINT64_MAX, PG), 0);
 	t0 = seconds();
 	for (i = 0; i < N; i++)
 		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &addr[i]), 0);
@@ -360,7 +373,7 @@ static void random_run(unsigned int seed, int steps, int live_max)
 	memset(&sh, 0, sizeof(sh));
 	sh.used[0] = 1; /* page 0 is never handed out */
 	sh.free_pages = PAGES - 1;
-	assert_int_equal(udrv_iova_init(&s, space, 1, UINT64_MAX, PG), 0);
+	assert_int_equal(init_plain(&s, space, 1, UINT64_MAX, PG), 0);
 	for (step = 0; step < steps; step++) {
 		k = rand_r(&seed) % live_max;
 		if (live[k].size) {
@@ -401,6 +414,137 @@ static void test_random_long(void **state)
 	random_run(11, 100000, 40);
 }
 
+/* Freed small IOVAs come back from the cache, checked for alignment and limit; exhaustion flushes it. */
+static void test_cache(void **state)
+{
+	static const struct udrv_range small[] = { { 0x100000, 64 * PG } };
+	struct udrv_iova_space s;
+	uint64_t a, b, c, total, first[32];
+	int i;
+
+	(void)state;
+	assert_int_equal(udrv_iova_init(&s, x86, 2, UINT64_MAX, PG), 0);
+	assert_int_equal(udrv_iova_set_fast(&s, true, false), 0);
+	total = udrv_iova_free_bytes(&s);
+	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &a), 0);
+	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &b), 0);
+	assert_int_equal(udrv_iova_free(&s, a, PG), 0);
+	assert_sound(&s);
+	assert_int_equal(udrv_iova_free_bytes(&s), total - PG);
+	/* The same size gets the cached one; another size goes to the tree. */
+	assert_int_equal(udrv_iova_alloc(&s, 2 * PG, 2 * PG, &c), 0);
+	assert_true(c != a);
+	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &c), 0);
+	assert_int_equal(c, a);
+	/*
+	 * A cached IOVA above the limit is not handed out: the tree has nothing
+	 * below b either (a is cached), so the cache is flushed into it and a comes.
+	 */
+	assert_int_equal(udrv_iova_free(&s, c, PG), 0);
+	assert_int_equal(udrv_iova_free(&s, b, PG), 0);
+	assert_int_equal(udrv_iova_alloc_below(&s, PG, PG, b - 1, &c), 0);
+	assert_int_equal(c, a);
+	assert_int_equal(s.cached_bytes, 0);
+	/* Nor one that breaks the alignment. */
+	assert_int_equal(udrv_iova_free(&s, c, PG), 0);
+	assert_int_equal(udrv_iova_alloc(&s, PG, 2 * MiB, &c), 0);
+	assert_int_equal(c & (2 * MiB - 1), 0);
+	assert_int_equal(udrv_iova_free(&s, c, PG), 0);
+	assert_sound(&s);
+	udrv_iova_destroy(&s);
+
+	/* A small space: cached pieces merge back when a large request needs them. */
+	assert_int_equal(udrv_iova_init(&s, small, 1, UINT64_MAX, PG), 0);
+	assert_int_equal(s.base_size, 0); /* too small to set a base aside */
+	/* 32 single pages, freed: all cached, the tree keeps 32 pages. */
+	for (i = 0; i < 32; i++)
+		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &first[i]), 0);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(udrv_iova_free(&s, first[i], PG), 0);
+	assert_int_equal(s.cached_bytes, 32 * PG);
+	assert_int_equal(udrv_iova_alloc(&s, PG, PG, &a), 0);
+	assert_int_equal(a, first[31]);
+	assert_int_equal(udrv_iova_free(&s, a, PG), 0);
+	assert_sound(&s);
+	assert_int_equal(udrv_iova_alloc(&s, 64 * PG, PG, &a), 0);
+	assert_int_equal(a, 0x100000);
+	assert_int_equal(udrv_iova_free_bytes(&s), 0);
+	assert_sound(&s);
+	udrv_iova_destroy(&s);
+}
+
+/* A new space does not hand out the same first IOVA every time; a full space gives the reservation back. */
+static void test_rotating_base(void **state)
+{
+	static const struct udrv_range r256[] = { { 0, 256 * MiB } };
+	struct udrv_iova_space s;
+	uint64_t first[8], a, left;
+	int i, distinct = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(udrv_iova_init(&s, x86, 2, (1ULL << 28) - 1, PG), 0);
+		assert_int_equal(udrv_iova_alloc(&s, PG, PG, &first[i]), 0);
+		assert_true(first[i] >= PG && first[i] < PG + UDRV_IOVA_BASE_SPAN);
+		assert_sound(&s);
+		udrv_iova_destroy(&s);
+		distinct += i == 0 || first[i] != first[i - 1];
+	}
+	assert_true(distinct >= 4);
+	/* All of a 28-bit space can still be had: the reservation comes back when needed. */
+	assert_int_equal(udrv_iova_init(&s, r256, 1, UINT64_MAX, PG), 0);
+	left = udrv_iova_free_bytes(&s);
+	assert_int_equal(left, 256 * MiB - PG);
+	while (!udrv_iova_alloc(&s, 2 * MiB, 2 * MiB, &a))
+		left -= 2 * MiB;
+	assert_int_equal(s.base_size, 0);
+	assert_true(left < 2 * MiB);
+	assert_sound(&s);
+	/* Off and on again: a fresh base only if the lowest extent has room (it has none here). */
+	assert_int_equal(udrv_iova_set_fast(&s, false, true), 0);
+	assert_int_equal(s.base_size, 0);
+	udrv_iova_destroy(&s);
+}
+
+/* A random run with both policies on: the space stays sound and frees come back whole. */
+static void test_random_fast(void **state)
+{
+	struct udrv_iova_space s;
+	struct { uint64_t iova, size; } live[512];
+	unsigned int seed = 5, n = 0, step;
+	uint64_t total;
+
+	(void)state;
+	assert_int_equal(udrv_iova_init(&s, x86, 2, (1ULL << 36) - 1, PG), 0);
+	total = udrv_iova_free_bytes(&s);
+	for (step = 0; step < 20000; step++) {
+		if (n && (n == 512 || rand_r(&seed) % 2)) {
+			unsigned int k = rand_r(&seed) % n;
+
+			assert_int_equal(udrv_iova_free(&s, live[k].iova, live[k].size), 0);
+			live[k] = live[--n];
+		} else {
+			uint64_t size = (1 + rand_r(&seed) % 24) * PG, align = PG;
+
+			while (align < size)
+				align <<= 1;
+			assert_int_equal(udrv_iova_alloc_below(&s, size, align, (1ULL << 36) - 1,
+							       &live[n].iova), 0);
+			assert_int_equal(live[n].iova & (align - 1), 0);
+			live[n++].size = size;
+		}
+		if (step % 1000 == 0)
+			assert_sound(&s);
+	}
+	while (n--)
+		assert_int_equal(udrv_iova_free(&s, live[n].iova, live[n].size), 0);
+	assert_sound(&s);
+	assert_int_equal(udrv_iova_free_bytes(&s), total);
+	assert_int_equal(udrv_iova_set_fast(&s, false, false), 0);
+	assert_int_equal(udrv_iova_extents(&s), 2);
+	udrv_iova_destroy(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +556,9 @@ int main(void)
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_random_fragmented),
 		cmocka_unit_test(test_random_long),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_rotating_base),
+		cmocka_unit_test(test_random_fast),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

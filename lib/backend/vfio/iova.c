@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "iova.h"
 
@@ -58,6 +61,8 @@ static int is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+static int tree_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size);
+
 int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, size_t n,
 		   uint64_t mask, uint64_t page)
 {
@@ -87,7 +92,7 @@ int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, s
 		if (start > last || last - start + 1 < page)
 			continue;
 		/* Freeing a range inserts it in order and merges touching ranges. */
-		ret = udrv_iova_free(s, start, ((last - start + 1) / page) * page);
+		ret = tree_free(s, start, ((last - start + 1) / page) * page);
 		if (ret) {
 			udrv_iova_destroy(s);
 			return ret;
@@ -97,11 +102,14 @@ int udrv_iova_init(struct udrv_iova_space *s, const struct udrv_range *usable, s
 		udrv_iova_destroy(s);
 		return -ENOSPC;
 	}
+	/* Without the cache's memory the space still works: exact, uncached. */
+	udrv_iova_set_fast(s, true, true);
 	return 0;
 }
 
 void udrv_iova_destroy(struct udrv_iova_space *s)
 {
+	free(s->cache);
 	while (s->chunks) {
 		struct udrv_iova_chunk *c = s->chunks;
 
@@ -116,15 +124,13 @@ int udrv_iova_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, ui
 	return udrv_iova_alloc_below(s, size, align, UINT64_MAX, iova);
 }
 
-int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t align,
-			  uint64_t limit, uint64_t *iova)
+/* First fit in the tree; @size already page-rounded, arguments checked. */
+static int tree_alloc(struct udrv_iova_space *s, uint64_t size, uint64_t align, uint64_t limit,
+		      uint64_t *iova)
 {
 	struct udrv_iova_node *f, *tail;
 	uint64_t at, end;
 
-	if (!size || !is_pow2(align) || align < s->page || size > UINT64_MAX - s->page)
-		return -EINVAL;
-	size = (size + s->page - 1) & ~(s->page - 1);
 	f = udrv_iova_tree_first_fit(&s->tree, size, align, limit, &at);
 	/* The lowest fit is too high: so is every other. */
 	if (!f || at + size - 1 > limit)
@@ -159,15 +165,11 @@ int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t ali
 	return 0;
 }
 
-int udrv_iova_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size)
+/* Merge [iova, iova + size) into the tree; arguments checked, @size page-rounded. */
+static int tree_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size)
 {
 	struct udrv_iova_node *below, *above, *n;
 
-	if (!size || (iova & (s->page - 1)) || size > UINT64_MAX - (s->page - 1))
-		return -EINVAL;
-	size = (size + s->page - 1) & ~(s->page - 1);
-	if (size > UINT64_MAX - iova)
-		return -EINVAL;
 	udrv_iova_tree_around(&s->tree, iova, &below, &above);
 	/* Overlap with a free neighbour means a double free. */
 	if (below && below->start + below->size > iova)
@@ -201,9 +203,129 @@ int udrv_iova_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size)
 	return 0;
 }
 
+/* Empty the cache into the tree (as far as nodes allow). */
+static void flush(struct udrv_iova_space *s)
+{
+	unsigned int c;
+
+	for (c = 0; s->cache && c < UDRV_IOVA_CACHE_PAGES; c++)
+		while (s->cache->n[c]) {
+			uint64_t size = (uint64_t)(c + 1) * s->page;
+
+			if (tree_free(s, s->cache->iova[c][s->cache->n[c] - 1], size))
+				return;
+			s->cache->n[c]--;
+			s->cached_bytes -= size;
+		}
+}
+
+static void unreserve(struct udrv_iova_space *s)
+{
+	if (s->base_size && !tree_free(s, s->base_start, s->base_size))
+		s->base_size = 0;
+}
+
+static uint64_t random64(void)
+{
+	uint64_t r;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)getpid() << 32);
+}
+
+/* Set a random number of pages aside at the bottom of the lowest extent. */
+static void reserve(struct udrv_iova_space *s)
+{
+	struct udrv_iova_node *n = udrv_iova_tree_nth(&s->tree, 0);
+	uint64_t pages = random64() % (UDRV_IOVA_BASE_SPAN / s->page), at;
+
+	/* Only where the extent keeps room beyond it: a small space stays whole. */
+	if (!n || !pages || n->size < 2 * UDRV_IOVA_BASE_SPAN)
+		return;
+	if (!tree_alloc(s, pages * s->page, s->page, UINT64_MAX, &at)) {
+		s->base_start = at;
+		s->base_size = pages * s->page;
+	}
+}
+
+int udrv_iova_set_fast(struct udrv_iova_space *s, bool cache, bool rotate)
+{
+	int ret = 0;
+
+	if (!cache && s->cache) {
+		flush(s);
+		if (!s->cached_bytes) {
+			free(s->cache);
+			s->cache = NULL;
+		}
+	} else if (cache && !s->cache) {
+		s->cache = calloc(1, sizeof(*s->cache));
+		if (!s->cache)
+			ret = -ENOMEM;
+	}
+	if (!rotate)
+		unreserve(s);
+	else if (!s->base_size)
+		reserve(s);
+	return ret;
+}
+
+int udrv_iova_alloc_below(struct udrv_iova_space *s, uint64_t size, uint64_t align,
+			  uint64_t limit, uint64_t *iova)
+{
+	uint64_t pages;
+	int ret;
+
+	if (!size || !is_pow2(align) || align < s->page || size > UINT64_MAX - s->page)
+		return -EINVAL;
+	size = (size + s->page - 1) & ~(s->page - 1);
+	pages = size / s->page;
+	if (s->cache && pages <= UDRV_IOVA_CACHE_PAGES && s->cache->n[pages - 1]) {
+		unsigned int c = (unsigned int)pages - 1;
+		uint64_t v = s->cache->iova[c][s->cache->n[c] - 1];
+
+		/* The most recently freed one of this size, if it suits: no descent. */
+		if (!(v & (align - 1)) && v + size - 1 <= limit) {
+			s->cache->n[c]--;
+			s->cached_bytes -= size;
+			*iova = v;
+			return 0;
+		}
+	}
+	ret = tree_alloc(s, size, align, limit, iova);
+	if (ret == -ENOSPC && (s->cached_bytes || s->base_size)) {
+		flush(s);
+		unreserve(s);
+		ret = tree_alloc(s, size, align, limit, iova);
+	}
+	return ret;
+}
+
+int udrv_iova_free(struct udrv_iova_space *s, uint64_t iova, uint64_t size)
+{
+	uint64_t pages;
+
+	if (!size || (iova & (s->page - 1)) || size > UINT64_MAX - (s->page - 1))
+		return -EINVAL;
+	size = (size + s->page - 1) & ~(s->page - 1);
+	if (size > UINT64_MAX - iova)
+		return -EINVAL;
+	pages = size / s->page;
+	if (s->cache && pages <= UDRV_IOVA_CACHE_PAGES &&
+	    s->cache->n[pages - 1] < UDRV_IOVA_CACHE_DEPTH) {
+		s->cache->iova[pages - 1][s->cache->n[pages - 1]++] = iova;
+		s->cached_bytes += size;
+		return 0;
+	}
+	return tree_free(s, iova, size);
+}
+
 uint64_t udrv_iova_free_bytes(const struct udrv_iova_space *s)
 {
-	return s->free_bytes;
+	return s->free_bytes + s->cached_bytes + s->base_size;
 }
 
 size_t udrv_iova_extents(const struct udrv_iova_space *s)
@@ -222,6 +344,34 @@ int udrv_iova_extent(const struct udrv_iova_space *s, size_t i, struct udrv_rang
 	return 0;
 }
 
+/* Cached ranges and the reservation: counted right, and none overlapping a free extent. */
+static const char *check_cache(const struct udrv_iova_space *s)
+{
+	struct udrv_iova_node *below, *above;
+	uint64_t total = 0;
+	unsigned int c, i;
+
+	for (c = 0; s->cache && c < UDRV_IOVA_CACHE_PAGES; c++)
+		for (i = 0; i < s->cache->n[c]; i++) {
+			uint64_t v = s->cache->iova[c][i], size = (uint64_t)(c + 1) * s->page;
+
+			udrv_iova_tree_around(&s->tree, v, &below, &above);
+			if ((below && below->start + below->size > v) ||
+			    (above && above->start < v + size))
+				return "a cached IOVA is also free in the tree";
+			total += size;
+		}
+	if (total != s->cached_bytes)
+		return "the cached byte count is wrong";
+	if (s->base_size) {
+		udrv_iova_tree_around(&s->tree, s->base_start, &below, &above);
+		if ((below && below->start + below->size > s->base_start) ||
+		    (above && above->start < s->base_start + s->base_size))
+			return "the rotating base's reservation is also free in the tree";
+	}
+	return NULL;
+}
+
 const char *udrv_iova_check(const struct udrv_iova_space *s)
 {
 	uint64_t count, total;
@@ -233,5 +383,5 @@ const char *udrv_iova_check(const struct udrv_iova_space *s)
 		return "the extent count is wrong";
 	if (total != s->free_bytes)
 		return "the free byte count is wrong";
-	return NULL;
+	return check_cache(s);
 }
