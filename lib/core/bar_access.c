@@ -136,6 +136,19 @@ static int pio_rw(struct udrv_device *dev, unsigned int bar, const struct udrv_b
 	return dev->ops->bar_rw(dev, bar, off, width, v, write);
 }
 
+UDRV_EXPORT int udrv_bar_pio_base(struct udrv_device *dev, unsigned int bar, uint16_t *base,
+				  uint64_t *size)
+{
+	int ret = udrv_bar_pio_direct(dev, bar);
+
+	if (ret)
+		return ret;
+	*base = dev->pio[bar].port;
+	if (size)
+		*size = dev->bars[bar].info.size;
+	return 0;
+}
+
 UDRV_EXPORT int udrv_bar_pio_direct(struct udrv_device *dev, unsigned int bar)
 {
 	struct udrv_bar_info *info;

@@ -18,6 +18,7 @@
 #include <udrv/dma_pool.h>
 #include <udrv/mmio.h>
 #include <udrv/iopoll.h>
+#include <udrv/pio.h>
 #include <udrv/config.h>
 #if UDRV_ADMIN
 #include <udrv/discover.h>
