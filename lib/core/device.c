@@ -28,6 +28,8 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 	if (!dev)
 		return udrv_err(ENOMEM, "udrv_open: out of memory");
 	pthread_mutex_init(&dev->dma.lock, NULL);
+	if (opts)
+		dev->opts = *opts;
 	ret = udrv_pci_addr_parse(addr, &dev->addr);
 	if (ret)
 		goto fail;

@@ -157,6 +157,7 @@ struct udrv_device {
 	struct udrv_pci_addr addr;
 	char name[UDRV_PCI_ADDR_STRLEN];
 	const struct udrv_backend_ops *ops;
+	struct udrv_open_opts opts; /* as udrv_open() was given them (zeroed: defaults) */
 	void *priv;              /* the backend's own state */
 	struct udrv_bar bars[UDRV_NUM_BARS];
 	size_t config_size;      /* 256 or 4096 */
@@ -211,6 +212,14 @@ int udrv_map_ranges(struct udrv_device *dev, int fd, off_t file_off, int prot,
 /* dma.c */
 uint64_t udrv_dma_limit(const struct udrv_device *dev);
 void udrv_dma_release_all(struct udrv_device *dev);
+
+/*
+ * phys_dma.c: a buffer of one locked 2 MiB huge page below the device's mask
+ * at its physical address (pagemap; CAP_SYS_ADMIN), for paths without a
+ * translating IOMMU (the caller checks that); and its release.
+ */
+int udrv_phys_dma_alloc(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_phys_dma_free(struct udrv_dma_buf *buf);
 
 /* dma_tree.c: a device's buffers by address, O(log n), no allocation. */
 void udrv_dma_tree_insert(struct udrv_dma_buf **root, struct udrv_dma_buf *b);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * VFIO backend.  The device is reached through its IOMMU group
- * (/dev/vfio/<group>, attached to the process's container, see
- * container.c) and a device fd; BARs and config space are VFIO
- * regions: mmap() or pread() at the region's offset in the device fd.
+ * VFIO backend.  The device is reached through a device fd, had through
+ * iommufd or through its IOMMU group in the process's container (type1 or
+ * no-IOMMU; mode.c chooses, iommufd.c and container.c do it); BARs and
+ * config space are VFIO regions: mmap() or pread() at the region's offset
+ * in the device fd, the same in every mode.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,10 +21,7 @@
 
 static void vfio_release(struct udrv_vfio *v)
 {
-	if (v->device >= 0)
-		close(v->device);
-	if (v->group >= 0)
-		udrv_vfio_put_group(v->group_id);
+	udrv_vfio_close_device(v);
 	free(v);
 }
 
@@ -47,17 +45,9 @@ static int vfio_open(struct udrv_device *dev)
 	v->group = v->device = -1;
 	dev->priv = v;
 
-	ret = udrv_vfio_get_group(dev, v->group_id, &v->group);
-	if (ret) {
-		v->group = -1;
+	ret = udrv_vfio_open_device(dev, v);
+	if (ret)
 		goto fail;
-	}
-	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, dev->name);
-	if (v->device < 0) {
-		ret = udrv_err(errno, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
-			       strerror(errno), errno == EBUSY ? " (already open)" : "");
-		goto fail;
-	}
 	v->info.argsz = sizeof(v->info);
 	if (ioctl(v->device, VFIO_DEVICE_GET_INFO, &v->info)) {
 		ret = udrv_err(errno, "%s: VFIO_DEVICE_GET_INFO: %s", dev->name, strerror(errno));
@@ -420,9 +410,9 @@ const struct udrv_backend_ops udrv_vfio_ops = {
 	.irq_disable = vfio_irq_disable,
 	.irq_rearm = vfio_irq_rearm,
 	.irq_trigger = vfio_irq_trigger,
-	.dma_alloc = udrv_vfio_dma_alloc,
-	.dma_free = udrv_vfio_dma_free,
-	.dma_map = udrv_vfio_dma_map,
+	.dma_alloc = udrv_vfio_mode_dma_alloc,
+	.dma_free = udrv_vfio_mode_dma_free,
+	.dma_map = udrv_vfio_mode_dma_map,
 	.forget = vfio_forget,
 	.fork_child = udrv_vfio_fork_child,
 };

@@ -12,7 +12,8 @@
 #include "udrv_internal.h"
 
 struct udrv_vfio {
-	int group;               /* borrowed from container.c, or -1 */
+	enum udrv_vfio_mode mode; /* how the device fd was had (mode.c) */
+	int group;               /* borrowed from container.c, or -1 (iommufd) */
 	int device;              /* device fd, or -1 */
 	int group_id;
 	struct vfio_device_info info;
@@ -65,6 +66,33 @@ void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
  * them, for @driver ("vfio-pci") that @name is to be bound to or is on.
  */
 int udrv_vfio_group_viable(const char *name, int group, const char *driver);
+
+/*
+ * mode.c: the device fd in the mode dev->opts.vfio_mode asks for or the
+ * kernel offers (iommufd, type1 container, no-IOMMU container), its release,
+ * and the DMA ops that dispatch on the mode.
+ */
+int udrv_vfio_open_device(struct udrv_device *dev, struct udrv_vfio *v);
+void udrv_vfio_close_device(struct udrv_vfio *v);
+int udrv_vfio_mode_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+int udrv_vfio_mode_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_vfio_mode_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
+
+/*
+ * iommufd.c: the process's iommufd (/dev/iommu) and its one IOAS, shared by
+ * every device opened through iommufd as the container is by type1 ones.
+ */
+bool udrv_iommufd_built(void);  /* false: built without the UAPI headers */
+/* /dev/vfio/devices/vfioN of PCI function @name into @path; -ENOENT if none. */
+int udrv_iommufd_cdev(const char *name, char *path, size_t size);
+/* Open @name's cdev, bind it to the iommufd and attach it to the IOAS. */
+int udrv_iommufd_open(struct udrv_device *dev, int *devfd);
+void udrv_iommufd_close(int devfd);
+/* In a forked child: drop the copy of the parent's iommufd (call from fork_child). */
+void udrv_iommufd_fork_child(void);
+int udrv_iommufd_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+int udrv_iommufd_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_iommufd_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
 /* dma.c */
 int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);

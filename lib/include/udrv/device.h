@@ -75,13 +75,42 @@ enum udrv_backend {
 };
 
 /**
- * struct udrv_open_opts - options for udrv_open()
- * @backend: access path, or %UDRV_BACKEND_AUTO
+ * enum udrv_vfio_mode - how a VFIO device reaches the kernel's IOMMU layer
+ * @UDRV_VFIO_AUTO:     choose (udrv_open()); "not VFIO" (udrv_vfio_mode())
+ * @UDRV_VFIO_IOMMUFD:  the device cdev (/dev/vfio/devices/vfioN) bound to an
+ *                      iommufd (/dev/iommu), DMA mapped in an IOAS with
+ *                      IOMMU_IOAS_MAP (Linux 6.6+, CONFIG_IOMMUFD and
+ *                      CONFIG_VFIO_DEVICE_CDEV)
+ * @UDRV_VFIO_TYPE1:    the IOMMU group (/dev/vfio/N) in a container with the
+ *                      type1 IOMMU driver, DMA mapped with VFIO_IOMMU_MAP_DMA
+ * @UDRV_VFIO_NOIOMMU:  a no-IOMMU group (/dev/vfio/noiommu-N: no IOMMU, the
+ *                      kernel's enable_unsafe_noiommu_mode=1): NO isolation,
+ *                      the device can write anywhere in memory; DMA buffers
+ *                      are locked huge pages at their physical addresses
  *
- * A zeroed struct (or NULL) means defaults.
+ * %UDRV_VFIO_AUTO picks, for a function bound to vfio-pci: no-IOMMU when its
+ * group is a no-IOMMU group, else iommufd when the kernel offers the device's
+ * cdev and /dev/iommu, else type1.  The same driver code runs on all three.
+ */
+enum udrv_vfio_mode {
+	UDRV_VFIO_AUTO = 0,
+	UDRV_VFIO_IOMMUFD,
+	UDRV_VFIO_TYPE1,
+	UDRV_VFIO_NOIOMMU,
+};
+
+/**
+ * struct udrv_open_opts - options for udrv_open()
+ * @backend:   access path, or %UDRV_BACKEND_AUTO
+ * @vfio_mode: for the VFIO path, force iommufd, type1 or no-IOMMU, or
+ *             %UDRV_VFIO_AUTO; ignored by the other paths
+ *
+ * A zeroed struct (or NULL) means defaults.  Nothing else (no environment
+ * variable) changes the choice.
  */
 struct udrv_open_opts {
 	enum udrv_backend backend;
+	enum udrv_vfio_mode vfio_mode;
 };
 
 /**
@@ -95,8 +124,9 @@ struct udrv_open_opts {
  * needs, -ENOENT a device node missing (VFIO forced on a device not bound
  * to vfio-pci: no /dev/vfio/<group>), -EACCES/-EPERM missing privileges,
  * -EBUSY device in use (by another process, or by the parent this process
- * was forked from: see "Processes" above), -ENOMEM.  Nothing is leaked on
- * failure.
+ * was forked from: see "Processes" above), -ENOMEM, -ENOTSUP
+ * a forced &udrv_open_opts.vfio_mode this kernel or group does not offer.  Nothing is
+ * leaked on failure.
  */
 int udrv_open(const char *addr, const struct udrv_open_opts *opts, struct udrv_device **devp);
 
@@ -127,6 +157,39 @@ enum udrv_backend udrv_backend(const struct udrv_device *dev);
  * Return: "auto", "vfio", "uio", "stub", "sysfs" or "?" for unknown values.
  */
 const char *udrv_backend_name(enum udrv_backend backend);
+
+/**
+ * udrv_vfio_mode() - how a device opened through VFIO reaches the IOMMU
+ * @dev: the device
+ *
+ * Return: %UDRV_VFIO_IOMMUFD, %UDRV_VFIO_TYPE1 or %UDRV_VFIO_NOIOMMU for a
+ * VFIO device, %UDRV_VFIO_AUTO (0) for a device opened through another path.
+ */
+enum udrv_vfio_mode udrv_vfio_mode(const struct udrv_device *dev);
+
+/**
+ * udrv_vfio_mode_name() - short name of a VFIO mode
+ * @mode: a mode
+ *
+ * Return: "auto", "iommufd", "type1", "noiommu", or "?" for unknown values.
+ */
+const char *udrv_vfio_mode_name(enum udrv_vfio_mode mode);
+
+/**
+ * udrv_vfio_mode_for() - the VFIO mode udrv_open() would pick for a function
+ * @addr: PCI address (see <udrv/pci_addr.h>)
+ * @want: %UDRV_VFIO_AUTO, or the mode to check
+ *
+ * Looks at sysfs and /dev only (opens nothing), so it answers for a function
+ * whatever its driver: the mode it would have on vfio-pci.  For a forced
+ * @want it checks that the kernel offers it.
+ *
+ * Return: the mode (> 0), or a negative errno with udrv_last_error()
+ * explaining: -EINVAL bad address, -ENODEV no such function, -ENOENT no IOMMU
+ * group (no IOMMU and no no-IOMMU mode), -ENOTSUP @want not offered by this
+ * kernel or for this group (e.g. iommufd without CONFIG_VFIO_DEVICE_CDEV).
+ */
+int udrv_vfio_mode_for(const char *addr, enum udrv_vfio_mode want);
 
 /**
  * udrv_device_name() - canonical PCI address of a device ("0000:00:04.0")
