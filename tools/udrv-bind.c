@@ -29,7 +29,8 @@ static const char usage[] =
 	"\n"
 	"  --status          table of PCI functions: address, vendor:device, class,\n"
 	"                    revision, bound driver, IOMMU group (- if none) and the\n"
-	"                    udrv backend udrv_open() would use (vfio, uio, stub, sysfs)\n"
+	"                    udrv backend udrv_open() would use (vfio, uio, stub, sysfs;\n"
+	"                    vfio with its mode: vfio/iommufd, vfio/type1, vfio/noiommu)\n"
 	"  -v, --verbose     with --status: also list each function's BARs\n"
 	"  -s SLOT           with --status: only [[[domain]:][bus]:][slot][.[func]]\n"
 	"  -d ID             with --status: only [vendor]:[device][:class[:prog-if]]\n"
@@ -78,6 +79,14 @@ static void print_bars(const struct udrv_pci_info *p)
 	}
 }
 
+/* The VFIO mode udrv_open() would use for @name ("?" if none: no group...). */
+static const char *vfio_mode(const char *name)
+{
+	int mode = udrv_vfio_mode_for(name, UDRV_VFIO_AUTO);
+
+	return mode < 0 ? "?" : udrv_vfio_mode_name(mode);
+}
+
 static int status(const char *slot, const char *id, bool verbose)
 {
 	struct udrv_pci_filter f;
@@ -100,9 +109,10 @@ static int status(const char *slot, const char *id, bool verbose)
 			snprintf(group, sizeof(group), "%d", p->iommu_group);
 		else
 			snprintf(group, sizeof(group), "-");
-		printf("%-13s %04x:%04x %06x %02x  %-16s %-5s %s\n", p->name, p->vendor, p->device,
-		       p->class_code, p->revision, *p->driver ? p->driver : "-", group,
-		       udrv_backend_name(p->backend));
+		printf("%-13s %04x:%04x %06x %02x  %-16s %-5s %s%s%s\n", p->name, p->vendor,
+		       p->device, p->class_code, p->revision, *p->driver ? p->driver : "-", group,
+		       udrv_backend_name(p->backend), p->backend == UDRV_BACKEND_VFIO ? "/" : "",
+		       p->backend == UDRV_BACKEND_VFIO ? vfio_mode(p->name) : "");
 		if (verbose)
 			print_bars(p);
 	}
@@ -145,7 +155,10 @@ static int bind_all(const char *driver, char **addrs, int n)
 			continue;
 		}
 		udrv_pci_addr_format(&a, name, sizeof(name));
-		if (driver)
+		if (driver && udrv_access_path_for_driver(driver)->backend == UDRV_BACKEND_VFIO)
+			printf("%s: %s -> %s (udrv_open() uses vfio/%s)\n", name,
+			       *prev.driver ? prev.driver : "none", driver, vfio_mode(name));
+		else if (driver)
 			printf("%s: %s -> %s\n", name, *prev.driver ? prev.driver : "none", driver);
 		else
 			printf("%s: unbound\n", name);

@@ -107,8 +107,13 @@ static int cmd_info(struct edu *e)
 	status = udrv_read32(e->bar0, EDU_REG_STATUS);
 	irq = udrv_read32(e->bar0, EDU_REG_IRQ_STATUS);
 
-	printf("edu %s via %s\n", udrv_device_name(e->dev),
-	       udrv_backend_name(udrv_backend(e->dev)));
+	printf("edu %s via %s", udrv_device_name(e->dev), udrv_backend_name(udrv_backend(e->dev)));
+	/* VFIO: which way to the IOMMU (iommufd, type1, or none at all). */
+	if (udrv_vfio_mode(e->dev))
+		printf("/%s%s", udrv_vfio_mode_name(udrv_vfio_mode(e->dev)),
+		       udrv_vfio_mode(e->dev) == UDRV_VFIO_NOIOMMU ?
+		       " (NO IOMMU: no isolation, the device can reach all memory)" : "");
+	printf("\n");
 	printf("  ident       0x%08x  (%s, version %u.%u)\n", ident,
 	       (ident & 0xff) == EDU_IDENT_MAGIC ? "edu" : "NOT edu", ident >> 24,
 	       (ident >> 16) & 0xff);
