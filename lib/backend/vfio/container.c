@@ -235,6 +235,8 @@ void udrv_vfio_fork_child(void)
 {
 	struct vfio_group *g, *next;
 
+	/* The same for the iommufd and its IOAS (iommufd.c). */
+	udrv_iommufd_fork_child();
 	pthread_mutex_init(&container.lock, NULL);
 	for (g = container.groups; g; g = next) {
 		next = g->next;
