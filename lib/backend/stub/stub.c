@@ -71,6 +71,28 @@ static void stub_close(struct udrv_device *dev)
 	free(s);
 }
 
+/*
+ * A forked child's copy of the parent's handle: close the child's copies of
+ * the fds (the open files, the vectors and the bus master state stay the
+ * parent's: no ioctl here).
+ */
+static void stub_forget(struct udrv_device *dev)
+{
+	struct udrv_stub *s = udrv_stub(dev);
+	unsigned int i;
+
+	if (dev->irq.fds) {
+		for (i = 0; i < dev->irq.nvec; i++)
+			close(dev->irq.fds[i]);
+		free(dev->irq.fds);
+		dev->irq.fds = NULL;
+	}
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	udrv_uio_close(&s->uio);
+	free(s);
+}
+
 /* mmap of [0, len) of @bar through the control device, with @flags. */
 static void *stub_mmap_bar(int fd, unsigned int bar, uint64_t flags, size_t len)
 {
@@ -181,6 +203,14 @@ static int stub_irq_count(struct udrv_device *dev, int fd, unsigned int type, ui
 	    !(i.flags & (UDRV_STUB_IRQ_INFO_MASKABLE | UDRV_STUB_IRQ_INFO_ACK)))
 		return 0;
 	return (int)i.count;
+}
+
+/* irq_count op: what GET_IRQ_INFO says the stub can give the function. */
+static int stub_irq_count_op(struct udrv_device *dev, enum udrv_irq_type type)
+{
+	int fd = udrv_stub_ctl(dev);
+
+	return fd < 0 ? fd : stub_irq_count(dev, fd, type, NULL);
 }
 
 static void stub_close_fds(int *fds, unsigned int n)
@@ -294,6 +324,7 @@ const struct udrv_backend_ops udrv_stub_ops = {
 	.bar_rw = udrv_sysfs_bar_rw,
 	.reset = udrv_sysfs_reset,
 	.set_bus_master = stub_set_bus_master,
+	.irq_count = stub_irq_count_op,
 	.irq_enable = stub_irq_enable,
 	.irq_disable = stub_irq_disable,
 	.irq_rearm = stub_irq_rearm,
@@ -301,4 +332,5 @@ const struct udrv_backend_ops udrv_stub_ops = {
 	.dma_free = udrv_stub_dma_free,
 	.dma_set_mask = udrv_stub_dma_set_mask,
 	.dma_sync = udrv_stub_dma_sync,
+	.forget = stub_forget,
 };
