@@ -17,7 +17,9 @@
  *  - a process killed in the middle of an edu DMA: the next owner opens
  *    the device, registers edu's quiesce (wait for the DMA busy bit),
  *    turns bus mastering on at once and allocates buffers; no byte of the
- *    old transfer appears in them.
+ *    old transfer appears in them;
+ *  - the bind commands udrv_open() prints for a device on another driver
+ *    work when run as printed (stub profile: udrv_stub <-> uio_pci_generic).
  *
  * Needs a second edu (udrv-vm --qemu-arg=-device --qemu-arg=edu,addr=06.0
  * --bind 1234:11e8): the child of the fork test uses it.
@@ -412,6 +414,41 @@ static void test_killed_mid_dma(void **state)
 	assert_int_equal(killed_then_next(true), 0);
 }
 
+/* Open @addr forcing @b; when refused, run the commands the message prints, then open. */
+static void follow_remedy(const char *addr, enum udrv_backend b, const char *held_by)
+{
+	struct udrv_open_opts o = { .backend = b };
+	struct udrv_device *dev;
+	char cmds[512], want[64];
+	const char *p;
+
+	assert_int_equal(udrv_open(addr, &o, &dev), -ENODEV);
+	printf("# %s: %s\n", profile, udrv_last_error());
+	snprintf(want, sizeof(want), "(bound to %s)", held_by);
+	assert_non_null(strstr(udrv_last_error(), want));
+	p = strstr(udrv_last_error(), "bind it first: ");
+	assert_non_null(p);
+	snprintf(cmds, sizeof(cmds), "%s", p + strlen("bind it first: "));
+	assert_int_equal(system(cmds), 0);
+	if (udrv_open(addr, &o, &dev))
+		fail_msg("after running the printed commands: %s", udrv_last_error());
+	assert_int_equal(udrv_backend(dev), b);
+	udrv_close(dev);
+}
+
+/* The printed bind commands work as printed, also away from another driver. */
+static void test_printed_remedy(void **state)
+{
+	(void)state;
+	if (strcmp(profile, "stub") || !edu2) {
+		printf("# skipped: udrv_stub <-> uio_pci_generic on the second edu (profile %s)\n",
+		       profile);
+		skip();
+	}
+	follow_remedy(edu2, UDRV_BACKEND_UIO, "udrv_stub");
+	follow_remedy(edu2, UDRV_BACKEND_STUB, "uio_pci_generic");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_poll_factorial),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_killed_mid_dma),
+		cmocka_unit_test(test_printed_remedy),
 	};
 	static char other[32];
 	const char *devs;
