@@ -13,6 +13,13 @@
  * block of 2^k pages at a multiple of 2^k pages is aligned to its size in
  * both spaces.
  *
+ * A freed block first goes onto a short per-order "quick" list (up to
+ * QUICK_DEPTH blocks of each order) without merging, and the next request
+ * of that order takes it back from there: a steady alloc/free pair is then
+ * a few pointer moves instead of splitting a 2 MiB block down to a page
+ * and merging it back up (9 levels each way).  Quick blocks are flushed
+ * into the buddy lists when their chunk empties or is trimmed.
+ *
  * A chunk stays mapped until every block in it is free; then it is
  * released, except one empty chunk per device, kept for the next request
  * (udrv_dma_chunks_trim() lets it go).  Per page a chunk keeps the handle
@@ -27,8 +34,9 @@
 #include "dma_internal.h"
 
 #define ORDERS 16
+#define QUICK_DEPTH 32
 
-enum { INSIDE, FREE, USED };
+enum { INSIDE, FREE, USED, QUICK };
 
 struct chunk {
 	struct udrv_dma_buf buf;        /* first: kind CHUNK, filed in the tree */
@@ -36,6 +44,7 @@ struct chunk {
 	struct chunk *next, *prev;      /* the device's chunks */
 	unsigned int npages, max_order;
 	unsigned int used;              /* pages in blocks handed out */
+	unsigned int quick;             /* pages in this chunk's blocks on the quick lists */
 	bool retired;                   /* above a newer mask: no new pieces */
 	uint8_t *order;                 /* per page: order of the block starting here */
 	uint8_t *state;                 /* per page: INSIDE, FREE or USED */
@@ -47,6 +56,8 @@ struct udrv_dma_chunks {
 	size_t n, nempty;
 	unsigned int pgshift;
 	struct udrv_dma_buf *free[ORDERS]; /* free blocks by order, linked by left/right */
+	struct udrv_dma_buf *quick[ORDERS]; /* freed blocks not merged yet, linked by right */
+	unsigned int nquick[ORDERS];
 };
 
 static struct chunk *chunk_of(const struct udrv_dma_buf *piece)
@@ -102,7 +113,7 @@ static void chunk_release(struct udrv_device *dev, struct chunk *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n--;
-	if (!c->used)
+	if (c->used == c->quick)
 		s->nempty--;
 	udrv_dma_tree_remove(&dev->dma.tree, &c->buf);
 	/* Teardown: nobody to tell; the backend keeps a failed unmap's address reserved. */
@@ -182,7 +193,8 @@ static unsigned int order_for(unsigned int pgshift, size_t len)
 	return pages <= 1 ? 0 : (unsigned int)(64 - __builtin_clzll(pages - 1));
 }
 
-int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, struct udrv_dma_buf **bufp)
+int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, bool grow,
+		   struct udrv_dma_buf **bufp)
 {
 	struct udrv_dma_chunks *s = dev->dma.chunks;
 	struct udrv_dma_buf *p = NULL;
@@ -203,10 +215,22 @@ int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, struct udr
 	k = order_for(s->pgshift, len);
 	ka = order_for(s->pgshift, align);
 	k = ka > k ? ka : k;
+	if (k < ORDERS && (p = s->quick[k])) {
+		c = chunk_of(p);
+		s->quick[k] = p->right;
+		s->nquick[k]--;
+		if (c->used == c->quick)
+			s->nempty--;
+		c->quick -= 1u << k;
+		c->state[index_of(c, p)] = USED;
+		goto out;
+	}
 	for (j = k; j < ORDERS && !(p = s->free[j]); j++)
 		;
 	if (p) {
 		c = chunk_of(p);
+	} else if (!grow) {
+		return -EAGAIN;
 	} else {
 		ret = chunk_new(dev, &c);
 		if (ret)
@@ -221,26 +245,23 @@ int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, struct udr
 		j--;
 		push(s, c, i + ((size_t)1 << j), j);
 	}
-	if (!c->used)
+	if (c->used == c->quick)
 		s->nempty--;
 	c->order[i] = (uint8_t)k;
 	c->state[i] = USED;
 	c->used += 1u << k;
+out:
 	p->pub.size = (len + ((size_t)1 << s->pgshift) - 1) & ~(((size_t)1 << s->pgshift) - 1);
 	p->out = true;
 	*bufp = p;
 	return 0;
 }
 
-void udrv_dma_uncarve(struct udrv_device *dev, struct udrv_dma_buf *piece)
+/* Give block @i of @c (handed out or quick, order k) back to the buddy lists, merging. */
+static void merge(struct udrv_dma_chunks *s, struct chunk *c, size_t i)
 {
-	struct udrv_dma_chunks *s = dev->dma.chunks;
-	struct chunk *c = chunk_of(piece);
-	size_t i = index_of(c, piece);
 	unsigned int k = c->order[i];
 
-	piece->out = false;
-	c->used -= 1u << k;
 	/* Merge with the buddy while it is a free block of the same order. */
 	while (k < c->max_order) {
 		size_t b = i ^ ((size_t)1 << k);
@@ -253,11 +274,59 @@ void udrv_dma_uncarve(struct udrv_device *dev, struct udrv_dma_buf *piece)
 		k++;
 	}
 	push(s, c, i, k);
-	if (c->used)
+}
+
+/* Merge @c's quick blocks (every chunk's if @c is NULL) into the buddy lists. */
+static void flush_quick(struct udrv_dma_chunks *s, struct chunk *c)
+{
+	unsigned int k;
+
+	for (k = 0; k < ORDERS; k++) {
+		struct udrv_dma_buf **link = &s->quick[k], *p;
+
+		while ((p = *link)) {
+			struct chunk *pc = chunk_of(p);
+
+			if (c && pc != c) {
+				link = &p->right;
+				continue;
+			}
+			*link = p->right;
+			s->nquick[k]--;
+			pc->quick -= 1u << k;
+			pc->used -= 1u << k;
+			merge(s, pc, index_of(pc, p));
+		}
+	}
+}
+
+void udrv_dma_uncarve(struct udrv_device *dev, struct udrv_dma_buf *piece)
+{
+	struct udrv_dma_chunks *s = dev->dma.chunks;
+	struct chunk *c = chunk_of(piece);
+	size_t i = index_of(c, piece);
+	unsigned int k = c->order[i];
+
+	piece->out = false;
+	if (!c->retired && s->nquick[k] < QUICK_DEPTH) {
+		/* Kept whole for the next request of its order; still counted in used. */
+		c->state[i] = QUICK;
+		piece->right = s->quick[k];
+		s->quick[k] = piece;
+		s->nquick[k]++;
+		c->quick += 1u << k;
+	} else {
+		c->used -= 1u << k;
+		merge(s, c, i);
+	}
+	if (c->used != c->quick)
 		return;
+	/* Nothing of the chunk is out any more. */
 	s->nempty++;
-	if (c->retired || s->nempty > 1)
+	if (c->retired || s->nempty > 1) {
+		flush_quick(s, c);
 		chunk_release(dev, c);
+	}
 }
 
 void udrv_dma_chunks_trim(struct udrv_device *dev, bool all)
@@ -267,6 +336,7 @@ void udrv_dma_chunks_trim(struct udrv_device *dev, bool all)
 
 	if (!s)
 		return;
+	flush_quick(s, NULL);
 	for (c = s->list; c && s->nempty > (all ? 0 : 1); c = next) {
 		next = c->next;
 		if (!c->used)
@@ -283,6 +353,7 @@ void udrv_dma_chunks_mask_changed(struct udrv_device *dev)
 
 	if (!s)
 		return;
+	flush_quick(s, NULL);
 	for (c = s->list; c; c = c->next) {
 		if (c->retired || c->buf.pub.iova + UDRV_DMA_CHUNK_SIZE - 1 <= limit)
 			continue;
@@ -308,12 +379,12 @@ void udrv_dma_chunks_release_all(struct udrv_device *dev)
 	/* Pieces still out die with the device: no list work on the way. */
 	for (c = s->list; c; c = c->next) {
 		c->retired = true;
-		if (c->used) {
-			c->used = 0;
+		if (c->used != c->quick)
 			s->nempty++;
-		}
+		c->used = c->quick = 0;
 	}
 	memset(s->free, 0, sizeof(s->free));
+	memset(s->quick, 0, sizeof(s->quick));
 	while (s->list)
 		chunk_release(dev, s->list);
 	free(s);

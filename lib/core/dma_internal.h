@@ -40,6 +40,13 @@ enum udrv_dma_kind {
 int udrv_dma_tree_insert_new(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
 
 /*
+ * dma_tree.c: one descent by @pub->vaddr: if @pub is a node's handle, take
+ * that node out of the tree and return it; else return the node whose
+ * range holds @pub->vaddr (left in), or NULL.  Reads only @pub->vaddr.
+ */
+struct udrv_dma_buf *udrv_dma_tree_take(struct udrv_dma_buf **root, const struct udrv_dma *pub);
+
+/*
  * dma_chunk.c, all under dev->dma.lock.
  *
  * udrv_dma_carve(): a zeroed-or-not (the caller zeroes) piece of @len bytes
@@ -47,9 +54,11 @@ int udrv_dma_tree_insert_new(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
  * @align (a power of two, at most UDRV_DMA_CHUNK_SIZE) and of the power of
  * two at or above @len, below the device's mask.  0 with *@bufp set,
  * -ENOMEM and friends from the backend (with a message), -E2BIG if @len or
- * @align is beyond UDRV_DMA_CHUNK_SIZE (no message).
+ * @align is beyond UDRV_DMA_CHUNK_SIZE, -EAGAIN if a new chunk is needed
+ * and @grow is false (no message for either).
  */
-int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, struct udrv_dma_buf **bufp);
+int udrv_dma_carve(struct udrv_device *dev, size_t len, size_t align, bool grow,
+		   struct udrv_dma_buf **bufp);
 /*
  * The piece handed out as @pub if @pub is one of @chunk's (a CHUNK in the
  * device's tree) piece handles and is out, else NULL.  Reads nothing

@@ -109,7 +109,7 @@ static int page_new(struct udrv_dma_pool *p)
 	if (!pg)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	pthread_mutex_lock(&dev->dma.lock);
-	ret = udrv_dma_carve(dev, p->page_size, p->page_size, &pg->mem);
+	ret = udrv_dma_carve(dev, p->page_size, p->page_size, true, &pg->mem);
 	pthread_mutex_unlock(&dev->dma.lock);
 	if (ret) {
 		free(pg);

@@ -104,12 +104,41 @@ static struct udrv_dma_buf *insert_new(struct udrv_dma_buf *t, struct udrv_dma_b
 
 int udrv_dma_tree_insert_new(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
 {
+	struct udrv_dma_buf **path[96], **link = root, *t;
+	uintptr_t lo = start(b), below_end = 0, above_start = UINTPTR_MAX;
+	size_t d = 0;
 	bool clash = false;
 
 	b->left = b->right = NULL;
 	b->prio = next_prio();
-	*root = insert_new(*root, b, 0, UINTPTR_MAX, &clash);
-	return clash ? -EEXIST : 0;
+	/* Iterative: down to b's leaf, remembering the way and the two neighbours. */
+	while ((t = *link)) {
+		if (d == UDRV_ARRAY_SIZE(path)) {
+			/* Deeper than a treap ever gets in practice: the recursive way. */
+			*root = insert_new(*root, b, 0, UINTPTR_MAX, &clash);
+			return clash ? -EEXIST : 0;
+		}
+		path[d++] = link;
+		if (lo < start(t)) {
+			above_start = start(t);
+			link = &t->left;
+		} else {
+			below_end = start(t) + t->pub.size;
+			link = &t->right;
+		}
+	}
+	if (below_end > lo || above_start < lo + b->pub.size)
+		return -EEXIST;
+	*link = b;
+	/* Up while b's priority beats its parent's: a rotation each step. */
+	while (d--) {
+		struct udrv_dma_buf *p = *path[d];
+
+		if (p->prio >= b->prio)
+			break;
+		*path[d] = p->left == b ? rotate_right(p) : rotate_left(p);
+	}
+	return 0;
 }
 
 /* Join two subtrees, all of @l below all of @r. */
@@ -136,6 +165,26 @@ bool udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b)
 		return false;
 	*link = merge(b->left, b->right);
 	return true;
+}
+
+struct udrv_dma_buf *udrv_dma_tree_take(struct udrv_dma_buf **root, const struct udrv_dma *pub)
+{
+	uintptr_t a = (uintptr_t)pub->vaddr;
+	struct udrv_dma_buf **link = root, *t;
+
+	while ((t = *link)) {
+		if (&t->pub == pub) {
+			*link = merge(t->left, t->right);
+			return t;
+		}
+		if (a < start(t))
+			link = &t->left;
+		else if (a - start(t) < t->pub.size)
+			return t;
+		else
+			link = &t->right;
+	}
+	return NULL;
 }
 
 struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *t, const void *p, size_t len)
