@@ -118,9 +118,20 @@ static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group
 	int ret, type;
 
 	ret = udrv_vfio_group_path(group_id, path, sizeof(path), &noiommu);
-	if (ret)
-		return udrv_err(ENOENT, "%s: no %s: is the device bound to vfio-pci?", dev->name,
-				path);
+	if (ret) {
+		char bound[64], unbind[PATH_MAX + 64] = "";
+
+		/* No node: nothing in the group is on vfio-pci.  Commands that work as printed. */
+		udrv_sysfs_driver(dev->name, bound, sizeof(bound));
+		if (*bound)
+			snprintf(unbind, sizeof(unbind),
+				 "echo %s > /sys/bus/pci/devices/%s/driver/unbind; ", dev->name,
+				 dev->name);
+		return udrv_err(ENOENT,
+				"%s: no %s: the device is not bound to vfio-pci (bound to %s); bind it first: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %secho %s > /sys/bus/pci/drivers_probe",
+				dev->name, path, *bound ? bound : "no driver", dev->name, unbind,
+				dev->name);
+	}
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
