@@ -13,7 +13,12 @@
  * The victims and sizes of a batch are drawn before its clock starts; the
  * time of a clock read is measured and taken out.  A round is a fixed
  * number of operations; the figure is the median of the rounds.  The rows
- * compare the cost at N with the cost at 100 (target: at most 1.5 times).
+ * compare the cost at N with the cost at 100.  That compares the allocator
+ * with itself, so the rows carry no target: they are a diagnostic of how
+ * the tree scales.  The headline for mapping is bench_dma.c's, through the
+ * public udrv_dma_map()/udrv_dma_free() against the raw ioctl pair.  The
+ * space runs as libudrv runs it: the per-size cache and the rotating base
+ * on (iova.h).
  * Runs on the host: no device is involved.
  */
 #include <errno.h>
@@ -271,12 +276,12 @@ int main(int argc, char **argv)
 		snprintf(note, sizeof(note), "%zu live, %zu free extents, tree height %u (at 100: %zu, %u)",
 			 counts[i], cost[i].extents, cost[i].height, cost[0].extents, cost[0].height);
 		snprintf(name, sizeof(name), "alloc @%zu", counts[i]);
-		ret = bench_add(&r, name, "ns/op", cost[i].alloc, cost[0].alloc, BENCH_AT_MOST,
-				1.5, note);
+		ret = bench_add(&r, name, "ns/op", cost[i].alloc, cost[0].alloc, BENCH_NONE,
+				0, note);
 		snprintf(name, sizeof(name), "free @%zu", counts[i]);
 		if (!ret)
 			ret = bench_add(&r, name, "ns/op", cost[i].free, cost[0].free,
-					BENCH_AT_MOST, 1.5, note);
+					BENCH_NONE, 0, note);
 	}
 	snprintf(extra, sizeof(extra),
 		 "churn: free %d live buffers at random, allocate as many "

@@ -43,12 +43,15 @@ static const char usage[] =
 	"usage: bench_dmamap [--json] [--quick] [--samples N] [--max-total BYTES]\n"
 	"udrv_dma_map/udrv_dma_free against raw VFIO_IOMMU_MAP_DMA/UNMAP_DMA ioctls\n"
 	"on edu (UDRV_EDU, bound to vfio-pci), 4 KiB..1 GiB in 4 KiB and 2 MiB buffers.\n"
-	"  --max-total B  largest total to map, a multiple of 4096 (default 1 GiB,\n"
-	"                 --quick 4 MiB); rows of 2 MiB buffers need 2 MiB or more\n"
-	"  --samples N    rounds per row (clamped to 3..101; default: ~64 MiB each way)\n";
+	"  --max-total B  largest total to map, a multiple of 4096 (default 1 GiB in\n"
+	"                 2 MiB buffers, 64 MiB in 4 KiB ones; --quick 4 MiB); rows of\n"
+	"                 2 MiB buffers need 2 MiB or more\n"
+	"  --samples N    rounds per row, the same for every row (15..101; default 21,\n"
+	"                 --quick 3)\n";
 
 static unsigned long map_calls;
 static int container = -1;
+static bool quick;
 
 /* Count the VFIO map calls anyone in the process makes on the container. */
 int ioctl(int fd, unsigned long req, ...)
@@ -176,19 +179,20 @@ static int measure(struct bench_report *r, struct udrv_device *dev, char *mem, s
 		   size_t bs, long samples)
 {
 	size_t n = total / bs;
-	/* Enough rounds for ~64 MiB each way (at least 3, at most 101). */
-	long rounds = samples ? samples : (long)(64 * MiB / total);
+	/* Equal rounds for every row: 21, or --samples (at least 15; --quick 3). */
+	long rounds = samples ? samples : quick ? 3 : 21;
 	struct udrv_dma **bufs = calloc(n, sizeof(*bufs));
 	uint64_t *iovas = calloc(n, sizeof(*iovas));
-	double *tu, *tr;
-	char name[64], ts[16], bss[16], note[128];
-	struct bench_stats su, sr;
+	double *tu, *tr, *tq;
+	char name[64], ts[16], bss[16], note[160];
+	struct bench_stats su, sr, sq;
 	int ret = -ENOMEM;
 
-	rounds = rounds < 3 ? 3 : rounds > 101 ? 101 : rounds;
+	rounds = rounds < (quick ? 3 : 15) ? (quick ? 3 : 15) : rounds > 101 ? 101 : rounds;
 	tu = calloc((size_t)rounds, sizeof(double));
 	tr = calloc((size_t)rounds, sizeof(double));
-	if (!bufs || !iovas || !tu || !tr)
+	tq = calloc((size_t)rounds, sizeof(double));
+	if (!bufs || !iovas || !tu || !tr || !tq)
 		goto out;
 	/* Untimed: warms both paths and gives the raw way libudrv's IOVAs. */
 	ret = -EIO;
@@ -205,13 +209,16 @@ static int measure(struct bench_report *r, struct udrv_device *dev, char *mem, s
 		if (tu[k] < 0 || tr[k] < 0)
 			goto out;
 	}
+	for (long k = 0; k < rounds; k++)
+		tq[k] = tr[k] / tu[k]; /* throughput ratio per round (bench_stats sorts) */
+	bench_stats(tq, (size_t)rounds, &sq);
 	bench_stats(tu, (size_t)rounds, &su);
 	bench_stats(tr, (size_t)rounds, &sr);
 	fmt_size(ts, sizeof(ts), total);
 	fmt_size(bss, sizeof(bss), bs);
 	snprintf(name, sizeof(name), "%s in %s", ts, bss);
-	snprintf(note, sizeof(note), "%zu buffers, %.1f / %.1f us per map+unmap, %ld rounds", n,
-		 su.median * 1e6 / (double)n, sr.median * 1e6 / (double)n, rounds);
+	snprintf(note, sizeof(note), "%zu buffers, %.1f / %.1f us per map+unmap, %ld rounds, per-round ratio %.3f..%.3f",
+		 n, su.median * 1e6 / (double)n, sr.median * 1e6 / (double)n, rounds, sq.min, sq.max);
 	/* Throughput: bytes mapped and unmapped per second. */
 	ret = bench_add(r, name, "MiB/s", (double)total / MiB / su.median,
 			(double)total / MiB / sr.median, BENCH_AT_LEAST, 0.95, note);
@@ -220,6 +227,7 @@ out:
 	free(iovas);
 	free(tu);
 	free(tr);
+	free(tq);
 	return ret;
 }
 
@@ -374,6 +382,7 @@ int main(int argc, char **argv)
 	argc = bench_parse(argc, argv, &o, usage);
 	if (argc <= 0)
 		return argc ? 2 : 0;
+	quick = o.quick;
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--max-total") && k + 1 < argc) {
 			errno = 0;
@@ -432,7 +441,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	bench_begin(&r, "dma map+unmap", "udrv", "raw", o.json);
-	ret = total_rows(&r, dev, mem, max_total, 4 * KiB, 16, o.samples);
+	/* 4 KiB buffers: 16,384 pairs a way a round at most (15+ rounds of 1 GiB would take minutes). */
+	ret = total_rows(&r, dev, mem, max_total < 64 * MiB ? max_total : 64 * MiB, 4 * KiB, 16,
+			 o.samples);
 	munmap(mem, max_total);
 	if (!ret)
 		ret = hugepage_rows(&r, dev, max_total, o.samples);

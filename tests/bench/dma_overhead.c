@@ -4,7 +4,9 @@
  * udrv_dma_map()/udrv_dma_free() against the kernel-free minimum, with the
  * two ioctls answered by a stand-in (the link wraps ioctl()).  scripts/bench
  * runs it under callgrind, counting pairs_udrv() (the dmamap benchmark's
- * host part); alone it prints a time per pair.  The device is a bare
+ * host part): steady churn with N buffers live, each pair freeing one
+ * drawn at random and mapping its memory again; alone it prints a time
+ * per pair.  The device is a bare
  * struct with the VFIO ops: only the DMA code runs.
  *
  * usage: dma_overhead [N buffers] [rounds]
@@ -44,17 +46,20 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 }
 
 __attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, size_t n,
-					  struct udrv_dma **bufs);
+					  struct udrv_dma **bufs, const size_t *victim);
 __attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, size_t n,
-					  struct udrv_dma **bufs)
+					  struct udrv_dma **bufs, const size_t *victim)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (udrv_dma_map(dev, mem + i * 4096, 4096, &bufs[i]))
+	/* Steady churn with n live: free a random one, map its memory again. */
+	for (i = 0; i < n; i++) {
+		size_t v = victim[i];
+
+		udrv_dma_free(dev, bufs[v]);
+		if (udrv_dma_map(dev, mem + v * 4096, 4096, &bufs[v]))
 			abort();
-	for (i = 0; i < n; i++)
-		udrv_dma_free(dev, bufs[i]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -73,14 +78,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: dma_overhead [N buffers >= 1] [rounds]\n");
 		return 2;
 	}
+	unsigned int seed = 18;
+	size_t *victim = calloc(n, sizeof(*victim));
+
+	if (!victim)
+		return 2;
 	strcpy(dev.name, "0000:00:00.0");
-	pairs_udrv(&dev, mem, n, bufs); /* first round: IOVA space setup */
+	for (size_t i = 0; i < n; i++) {
+		victim[i] = (size_t)rand_r(&seed) % n;
+		if (udrv_dma_map(&dev, mem + i * 4096, 4096, &bufs[i]))
+			abort();
+	}
+	pairs_udrv(&dev, mem, n, bufs, victim); /* first round: warm up */
 	t0 = bench_now_ns();
 	for (long r = 0; r < rounds; r++)
-		pairs_udrv(&dev, mem, n, bufs);
-	printf("%.1f ns per map+unmap (%zu buffers, %ld rounds, no kernel)\n",
+		pairs_udrv(&dev, mem, n, bufs, victim);
+	printf("%.1f ns per unmap+map (%zu live, random victims, %ld rounds, no kernel)\n",
 	       (double)(bench_now_ns() - t0) / (double)(n * rounds), n, rounds);
 	udrv_dma_release_all(&dev);
+	free(victim);
 	free(bufs);
 	munmap(mem, n * 4096);
 	return 0;
