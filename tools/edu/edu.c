@@ -252,6 +252,16 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return errno || end == s || *end || *v > max ? -1 : 0;
 }
 
+/*
+ * edu cannot be reset or told to stop: a transfer it started completes when
+ * its timer fires.  With bus mastering still off it completes into nothing;
+ * wait for that (udrv_set_quiesce(), called by udrv_set_bus_master()).
+ */
+static int edu_quiesce(struct udrv_device *dev, void *bar0)
+{
+	return udrv_poll32(dev, bar0, EDU_REG_DMA_CMD, EDU_DMA_RUN, 0, 1000, 2000000, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -331,6 +341,8 @@ int main(int argc, char **argv)
 		ret = edu_fail("mapping BAR0");
 		goto out;
 	}
+	/* A previous owner's transfer runs out before bus mastering goes on. */
+	udrv_set_quiesce(e.dev, edu_quiesce, e.bar0);
 	if (e.use_irq || !strcmp(cmd, "irq")) {
 		int kind = udrv_irq_enable(e.dev, UDRV_IRQ_BEST, 1);
 
