@@ -19,9 +19,18 @@
 
 #include "vfio.h"
 
+static void free_regions(struct udrv_vfio *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < UDRV_NUM_BARS; i++)
+		free(v->region[i]);
+}
+
 static void vfio_release(struct udrv_vfio *v)
 {
 	udrv_vfio_close_device(v);
+	free_regions(v);
 	free(v);
 }
 
@@ -94,6 +103,7 @@ static void vfio_forget(struct udrv_device *dev)
 	}
 	if (v->device >= 0)
 		close(v->device);
+	free_regions(v);
 	free(v);
 }
 
@@ -113,7 +123,9 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 	udrv_vfio(dev)->bar_offset[bar] = r->offset;
 	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		info->flags |= UDRV_BAR_MMAP;
-	free(r);
+	/* udrv_bar_map() asks for the info first: its map takes this reply, one ioctl less. */
+	free(udrv_vfio(dev)->region[bar]);
+	udrv_vfio(dev)->region[bar] = r;
 	return 0;
 }
 
@@ -157,7 +169,9 @@ static int vfio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 	int prot = 0, ret;
 	void *base;
 
-	ret = udrv_vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
+	r = udrv_vfio(dev)->region[bar];
+	udrv_vfio(dev)->region[bar] = NULL;
+	ret = r ? 0 : udrv_vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
 	if (ret)
 		return ret;
 	if (!r->size) {

@@ -19,6 +19,7 @@ struct udrv_vfio {
 	struct vfio_device_info info;
 	uint64_t config_offset;
 	uint64_t bar_offset[UDRV_NUM_BARS]; /* region offsets, set by vfio_bar_info() */
+	struct vfio_region_info *region[UDRV_NUM_BARS]; /* vfio_bar_info()'s reply, for vfio_bar_map() */
 	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
 	int *irq_fds;            /* their eventfds (dev->irq.fds) */
 };
