@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 
 #include "bench.h"
-#include "udrv_internal.h"
+#include "vfio/vfio.h"
 
 int __real_ioctl(int fd, unsigned long req, ...);
 int __wrap_ioctl(int fd, unsigned long req, ...);
@@ -64,8 +64,11 @@ __attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, si
 
 int main(int argc, char **argv)
 {
+	/* The VFIO backend's state as a type1 container open leaves it. */
+	struct udrv_vfio vfio = { .group = -1, .device = -1, .mode = UDRV_VFIO_TYPE1 };
 	struct udrv_device dev = {
 		.ops = udrv_backend_ops(UDRV_BACKEND_VFIO),
+		.priv = &vfio,
 		.dma = { .lock = PTHREAD_MUTEX_INITIALIZER, .mask_bits = 36 },
 	};
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;

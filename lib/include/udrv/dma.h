@@ -10,7 +10,7 @@
  * ====== ==================================================================
  * VFIO   anonymous memory (2 MiB huge pages for buffers of 2 MiB and more,
  *        when the system has them) mapped into the process's container
- *        at an IOVA chosen below the device's DMA mask
+ *        at an IOVA chosen below the device's DMA mask (see IOVAs below)
  * stub   udrv_stub's coherent buffers (dma_alloc_coherent), as dma-buf fds
  * UIO    2 MiB huge pages, locked, their physical addresses read from
  *        /proc/self/pagemap (root, no IOMMU translating)
@@ -30,6 +30,14 @@
  * the page size (4 KiB on x86) and of @align for udrv_dma_alloc_aligned().
  * Buffers of a power-of-two size up to 2 MiB happen to be aligned to it
  * too, on every path, but only udrv_dma_alloc_aligned() promises it.
+ *
+ * IOVAs (VFIO): first fit from the bottom of the IOMMU's usable space,
+ * except that each new container starts at a random base below 64 MiB, so
+ * a device still holding an address from an earlier process (one that
+ * died with DMA in flight, on a device without a reset) is unlikely to
+ * reach a new process's first buffers; the base is given back when the
+ * space runs out.  A freed IOVA of up to 64 KiB is handed out again first
+ * for a buffer of its size: reuse is the rule, so quiesce before freeing.
  *
  * Freeing a buffer the device may still read or write is the caller's bug,
  * as in the kernel: its memory is handed out again by the next allocation
