@@ -519,7 +519,6 @@ int udrv_set_bus_master(struct udrv_device *dev, int on);
 int udrv_set_quiesce(struct udrv_device *dev, int (*quiesce)(struct udrv_device *dev, void *arg),
 		     void *arg);
 
-
 /**
  * udrv_enable() - turn on memory and I/O decoding for the device's BARs
  * @dev: the device
