@@ -5,7 +5,8 @@
  * access path offers (uio: INTx; stub: MSI and INTx, switched with the
  * module's irq_mode parameter and a rebind; vfio: MSI and INTx), samples
  * take turns between udrv_irq_wait() and a raw blocking read() on the same
- * fd (/dev/uioN or the VFIO eventfd), so drift hits both alike, and a third
+ * fd (/dev/uioN on uio_pci_generic, the eventfd on VFIO and udrv_stub),
+ * so drift hits both alike, and a third
  * way, spinning on the irq status register: the floor.  The interrupt is
  * still delivered then and its handler runs (one vCPU: in the middle of the
  * spin), but nobody sleeps and wakes.  Each triple runs in a random order,
@@ -195,7 +196,8 @@ static int measure(const char *addr, enum udrv_irq_type type, long n, struct ben
 	if (!ret)
 		ret = kind = udrv_irq_enable(c.dev, type, 1);
 	if (ret >= 0) {
-		c.uio = udrv_backend(c.dev) != UDRV_BACKEND_VFIO;
+		/* uio_pci_generic: /dev/uioN; VFIO and udrv_stub: an eventfd. */
+		c.uio = udrv_backend(c.dev) == UDRV_BACKEND_UIO;
 		ret = ack_rearm(&c);
 	}
 	if (!ret)
