@@ -155,7 +155,7 @@ static void test_forced_wrong_backend(void **state)
 		{ UDRV_BACKEND_UIO, "not bound to uio_pci_generic" },
 		{ UDRV_BACKEND_STUB, "not bound to udrv_stub" },
 	};
-	struct udrv_open_opts opts;
+	struct udrv_open_opts opts = { 0 };
 	struct udrv_device *dev;
 	char path[128];
 	unsigned int i;
