@@ -76,7 +76,14 @@ int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
 	return 0;
 }
 
-int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+/*
+ * Memory for a DMA buffer of @size, mapped for the device by @map (type1's
+ * udrv_vfio_dma_map() or iommufd's udrv_iommufd_dma_map()): 2 MiB huge
+ * pages from 2 MiB on when there are some, else pages aligned as the
+ * device address will be.
+ */
+int udrv_vfio_dma_alloc_mapped(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf,
+			       int (*map)(struct udrv_device *dev, struct udrv_dma_buf *buf))
 {
 	long pg = getpagesize();
 	size_t len = (size + pg - 1) & ~(size_t)(pg - 1);
@@ -98,7 +105,7 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 				strerror(errno));
 	buf->pub.vaddr = mem;
 	buf->pub.size = len;
-	ret = udrv_vfio_dma_map(dev, buf);
+	ret = map(dev, buf);
 	if (ret) {
 		munmap(mem, len);
 		return ret;
@@ -106,6 +113,11 @@ int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_bu
 	buf->map_base = mem;
 	buf->map_len = len;
 	return 0;
+}
+
+int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	return udrv_vfio_dma_alloc_mapped(dev, size, buf, udrv_vfio_dma_map);
 }
 
 int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)

@@ -300,35 +300,8 @@ int udrv_iommufd_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
 
 int udrv_iommufd_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
 {
-	long pg = getpagesize();
-	size_t len = (size + pg - 1) & ~(size_t)(pg - 1);
-	void *mem = MAP_FAILED;
-	int ret;
-
-	/* As type1 (dma.c): 2 MiB huge pages from 2 MiB on, when there are some. */
-	if (len >= UDRV_HUGE_2M) {
-		size_t hlen = (len + UDRV_HUGE_2M - 1) & ~(UDRV_HUGE_2M - 1);
-
-		mem = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
-		if (mem != MAP_FAILED)
-			len = hlen;
-	}
-	if (mem == MAP_FAILED)
-		mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return udrv_err(errno, "%s: cannot allocate %zu bytes for DMA: %s", dev->name, len,
-				strerror(errno));
-	buf->pub.vaddr = mem;
-	buf->pub.size = len;
-	ret = udrv_iommufd_dma_map(dev, buf);
-	if (ret) {
-		munmap(mem, len);
-		return ret;
-	}
-	buf->map_base = mem;
-	buf->map_len = len;
-	return 0;
+	/* As type1: the same memory, mapped in the IOAS. */
+	return udrv_vfio_dma_alloc_mapped(dev, size, buf, udrv_iommufd_dma_map);
 }
 
 int udrv_iommufd_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)

@@ -96,6 +96,8 @@ int udrv_iommufd_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_iommufd_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
 /* dma.c */
+int udrv_vfio_dma_alloc_mapped(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf,
+			       int (*map)(struct udrv_device *dev, struct udrv_dma_buf *buf));
 int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
 int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
