@@ -308,8 +308,15 @@ static int udrv_stub_dmabuf_mmap(struct dma_buf *dmabuf,
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
-	/* The size is fixed: no mremap() growth past what was checked. */
-	udrv_stub_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/*
+	 * The size is fixed: no mremap() growth past what was checked.  Not
+	 * inherited by fork() (DMA memory stays with its owner, as libudrv's
+	 * MADV_DONTFORK asks): a coherent buffer without an IOMMU is mapped by
+	 * remap_pfn_range() (VM_PAT on x86), and once remove() has zapped it,
+	 * fork()'s copy of the empty VMA would trip x86 PAT's WARN in
+	 * get_pat_info() (found by the syscall fuzzer on the debug kernel).
+	 */
+	udrv_stub_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
 	vma->vm_ops = &udrv_stub_buf_vm_ops;
 
 	mutex_lock(&buf->lock);

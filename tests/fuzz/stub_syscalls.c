@@ -2253,9 +2253,16 @@ static void child_run(struct tstate *ts, bool will_be_killed)
 				} else {
 					int sig;
 
+					/*
+					 * Not inherited (VM_DONTCOPY): SIGSEGV, or a
+					 * mapping of the child's own now at that address.
+					 */
 					note(ts, "read inherited buffer mapping");
 					sig = try_read8(ts->map[i].addr + rn(&ts->rng, ts->map[i].len));
-					judge_fault(ts, &ts->map[i], sig, false, "child read");
+					if (sig == SIGSEGV)
+						EVENT(EV_SIGSEGV);
+					else if (sig)
+						judge_fault(ts, &ts->map[i], sig, false, "child read");
 				}
 			}
 			break;
