@@ -41,15 +41,18 @@ UDRV_EXPORT int udrv_open(const char *addr, const struct udrv_open_opts *opts,
 		goto fail;
 	}
 
-	ret = udrv_sysfs_dev_path(dev, NULL, path, sizeof(path));
-	if (ret)
-		goto fail;
-	if (access(path, F_OK)) {
-		ret = udrv_err(ENODEV, "%s: no such PCI device (%s missing; see lspci -D)",
-			       dev->name, path);
-		goto fail;
-	}
+	/* A function with a driver exists; only one without is looked for (a system call less). */
 	udrv_sysfs_driver(dev->name, driver, sizeof(driver));
+	if (!driver[0]) {
+		ret = udrv_sysfs_dev_path(dev, NULL, path, sizeof(path));
+		if (ret)
+			goto fail;
+		if (access(path, F_OK)) {
+			ret = udrv_err(ENODEV, "%s: no such PCI device (%s missing; see lspci -D)",
+				       dev->name, path);
+			goto fail;
+		}
+	}
 
 	if (want == UDRV_BACKEND_AUTO) {
 		dev->ops = udrv_backend_for_driver(driver);
@@ -127,7 +130,27 @@ static int check_bar(struct udrv_device *dev, unsigned int bar)
 	return 0;
 }
 
-/* The backend's description of a BAR, asked once and cached. */
+/*
+ * A BAR's CPU physical address (or first port), for a backend that left it
+ * 0 (VFIO, whose map does not need it): from sysfs's resource file, once.
+ * Best effort: 0 stays 0 ("unknown") and leaves no message behind.
+ */
+static void fill_phys(struct udrv_device *dev, unsigned int bar)
+{
+	struct udrv_bar *b = &dev->bars[bar];
+	uint64_t start, size, flags;
+	struct udrv_err_saved saved;
+
+	if (b->info.phys || b->phys_tried)
+		return;
+	b->phys_tried = true;
+	udrv_err_save(&saved);
+	if (!udrv_sysfs_resource(dev, bar, &start, &size, &flags))
+		b->info.phys = start;
+	udrv_err_restore(&saved);
+}
+
+/* The backend's description of a BAR, asked once and cached; an I/O BAR's first port included. */
 int udrv_bar_cached_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info **info)
 {
 	struct udrv_bar *b;
@@ -142,6 +165,8 @@ int udrv_bar_cached_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 			return ret;
 		b->have_info = true;
 	}
+	if (b->info.flags & UDRV_BAR_IO)
+		fill_phys(dev, bar);
 	*info = &b->info;
 	return 0;
 }
@@ -152,9 +177,11 @@ UDRV_EXPORT int udrv_bar_info(struct udrv_device *dev, unsigned int bar,
 	struct udrv_bar_info *cached;
 	int ret = udrv_bar_cached_info(dev, bar, &cached);
 
-	if (!ret)
-		*info = *cached;
-	return ret;
+	if (ret)
+		return ret;
+	fill_phys(dev, bar);
+	*info = *cached;
+	return 0;
 }
 
 UDRV_EXPORT int udrv_bar_map(struct udrv_device *dev, unsigned int bar, void **addr, size_t *size)

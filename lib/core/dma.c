@@ -2,8 +2,8 @@
 /*
  * DMA buffers: the generic part.  Each backend's dma_alloc fills in the
  * buffer; here the mask is checked and remembered, and the device's buffers
- * are kept in a balanced tree by address (dma_tree.c), so filing, freeing
- * and udrv_dma_addr() are O(log n) however many buffers there are and in
+ * are kept in a B+tree by address (dma_tree.c), so filing, freeing and
+ * udrv_dma_addr() are O(log n) however many buffers there are and in
  * whatever order they are freed.  Buffers of up to UDRV_DMA_CARVE_MAX are
  * carved from the device's 2 MiB chunks instead (dma_chunk.c): the tree
  * holds the chunk, so udrv_dma_addr() finds them too.  The device's DMA
@@ -21,13 +21,6 @@
 #include "dma_internal.h"
 
 _Static_assert(offsetof(struct udrv_dma_buf, pub) == 0, "udrv_dma_buf_of() casts a handle");
-
-uint64_t udrv_dma_limit(const struct udrv_device *dev)
-{
-	unsigned int bits = dev->dma.mask_bits ? dev->dma.mask_bits : 64;
-
-	return bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
-}
 
 UDRV_EXPORT int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 {
@@ -49,12 +42,23 @@ UDRV_EXPORT int udrv_dma_set_mask(struct udrv_device *dev, unsigned int bits)
 	return ret;
 }
 
-/* Check the arguments of a new buffer; its page-rounded length in *@len. */
-static int check_new(struct udrv_device *dev, void *vaddr, size_t size, struct udrv_dma **bufp,
-		     size_t *len)
+/* The page size, asked once (every call is an emulated library call under TCG). */
+static size_t page_size(void)
 {
-	size_t pg = (size_t)getpagesize(); /* sysconf() costs ~50 instructions a call */
+	static size_t pg;
+	size_t p = __atomic_load_n(&pg, __ATOMIC_RELAXED);
 
+	if (!p) {
+		p = (size_t)getpagesize();
+		__atomic_store_n(&pg, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+/* Check the arguments of a new buffer (@pg: the page size); its page-rounded length in *@len. */
+static int check_new(struct udrv_device *dev, void *vaddr, size_t size, size_t pg,
+		     struct udrv_dma **bufp, size_t *len)
+{
 	*len = (size + pg - 1) & ~(pg - 1);
 	if (!bufp)
 		return udrv_err(EINVAL, "%s: no buffer pointer given", dev->name);
@@ -76,24 +80,55 @@ static int check_new(struct udrv_device *dev, void *vaddr, size_t size, struct u
 	return 0;
 }
 
+/*
+ * A record for a new buffer: one a freed buffer left, or a new one; under
+ * the lock.  A driver that maps and frees buffers at a steady rate reuses
+ * the same few records rather than going to malloc() for each.
+ */
+static struct udrv_dma_buf *rec_get(struct udrv_device *dev)
+{
+	struct udrv_dma_buf *buf = dev->dma.spare;
+
+	if (!buf)
+		return malloc(sizeof(*buf));
+	dev->dma.spare = buf->right;
+	dev->dma.nspare--;
+	return buf;
+}
+
+/* Keep @buf's record for the next buffer, up to UDRV_DMA_SPARE_MAX; under the lock. */
+static void rec_put(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	if (dev->dma.nspare == UDRV_DMA_SPARE_MAX) {
+		free(buf);
+		return;
+	}
+	buf->right = dev->dma.spare;
+	dev->dma.spare = buf;
+	dev->dma.nspare++;
+}
+
 /* Map the caller's memory and file the buffer; under the lock.  One descent files it or finds an overlap. */
 static int map_locked(struct udrv_device *dev, void *vaddr, size_t len, struct udrv_dma **bufp)
 {
-	struct udrv_dma_buf *buf = malloc(sizeof(*buf));
+	struct udrv_dma_buf *buf = rec_get(dev);
 	int ret;
 
 	if (!buf)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	*buf = (struct udrv_dma_buf){ .pub = { .vaddr = vaddr, .size = len }, .fd = -1 };
-	if (udrv_dma_tree_insert_new(&dev->dma.tree, buf)) {
-		free(buf);
+	ret = udrv_dma_tree_insert_new(&dev->dma.tree, buf);
+	if (ret) {
+		rec_put(dev, buf);
+		if (ret == -ENOMEM)
+			return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 		return udrv_err(EEXIST, "%s: %p is already in a DMA buffer of this device: use udrv_dma_addr()",
 				dev->name, vaddr);
 	}
 	ret = dev->ops->dma_map(dev, buf);
 	if (ret) {
 		udrv_dma_tree_remove(&dev->dma.tree, buf);
-		free(buf);
+		rec_put(dev, buf);
 		return ret;
 	}
 	*bufp = &buf->pub;
@@ -104,7 +139,7 @@ static int map_locked(struct udrv_device *dev, void *vaddr, size_t len, struct u
 static int alloc_own_locked(struct udrv_device *dev, size_t size, size_t align, bool streaming,
 			    struct udrv_dma **bufp)
 {
-	struct udrv_dma_buf *buf = malloc(sizeof(*buf));
+	struct udrv_dma_buf *buf = rec_get(dev);
 	int ret;
 
 	if (!buf)
@@ -117,14 +152,19 @@ static int alloc_own_locked(struct udrv_device *dev, size_t size, size_t align, 
 			       dev->name, dev->ops->path.name, buf->pub.vaddr,
 			       (unsigned long long)buf->pub.iova, align);
 		dev->ops->dma_free(dev, buf);
-	} else if (!ret && udrv_dma_tree_insert_new(&dev->dma.tree, buf)) {
-		/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
-		ret = udrv_err(EEXIST, "%s: new buffer at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
-			       dev->name, buf->pub.vaddr);
-		dev->ops->dma_free(dev, buf);
+	} else if (!ret) {
+		ret = udrv_dma_tree_insert_new(&dev->dma.tree, buf);
+		if (ret == -ENOMEM)
+			ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
+		else if (ret)
+			/* Fresh memory overlapping a buffer was released without udrv_dma_free(). */
+			ret = udrv_err(EEXIST, "%s: new buffer at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
+				       dev->name, buf->pub.vaddr);
+		if (ret)
+			dev->ops->dma_free(dev, buf);
 	}
 	if (ret) {
-		free(buf);
+		rec_put(dev, buf);
 		return ret;
 	}
 	*bufp = &buf->pub;
@@ -178,8 +218,8 @@ static int alloc_locked(struct udrv_device *dev, size_t size, size_t len, size_t
 static int new_buf(struct udrv_device *dev, void *vaddr, size_t size, size_t align,
 		   bool streaming, struct udrv_dma **bufp)
 {
-	size_t len, pg = (size_t)getpagesize();
-	int ret = check_new(dev, vaddr, size, bufp, &len);
+	size_t len, pg = page_size();
+	int ret = check_new(dev, vaddr, size, pg, bufp, &len);
 
 	if (ret)
 		return ret;
@@ -225,7 +265,7 @@ UDRV_EXPORT int udrv_dma_map(struct udrv_device *dev, void *vaddr, size_t size,
 /* @pub's buffer if it is one of @dev's, else NULL; under the lock. */
 static struct udrv_dma_buf *find_buf(struct udrv_device *dev, struct udrv_dma *pub)
 {
-	struct udrv_dma_buf *node = pub ? udrv_dma_tree_find(dev->dma.tree, pub->vaddr, 1) : NULL;
+	struct udrv_dma_buf *node = pub ? udrv_dma_tree_find(&dev->dma.tree, pub->vaddr, 1) : NULL;
 
 	/* Only pointers into the device's own records are read as handles. */
 	if (node && node->kind == UDRV_DMA_CHUNK)
@@ -233,7 +273,7 @@ static struct udrv_dma_buf *find_buf(struct udrv_device *dev, struct udrv_dma *p
 	return node && &node->pub == pub ? node : NULL;
 }
 
-/* Release a buffer taken out of the tree; a failure is reported, the buffer forgotten. */
+/* Release a buffer taken out of the tree; under the lock.  A failure is reported, the buffer forgotten. */
 static void release(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	int ret = dev->ops->dma_free(dev, buf);
@@ -242,13 +282,12 @@ static void release(struct udrv_device *dev, struct udrv_dma_buf *buf)
 		udrv_err(ret, "%s: releasing the %zu-byte DMA buffer at %p (device address 0x%llx) failed: %s; its device address stays reserved",
 			 dev->name, buf->pub.size, buf->pub.vaddr, (unsigned long long)buf->pub.iova,
 			 strerror(-ret));
-	free(buf);
+	rec_put(dev, buf);
 }
 
 UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 {
 	struct udrv_dma_buf *buf;
-	bool mine = false;
 
 	if (!pub)
 		return;
@@ -256,16 +295,14 @@ UDRV_EXPORT void udrv_dma_free(struct udrv_device *dev, struct udrv_dma *pub)
 	/* One descent: takes an own buffer out, or finds the chunk a piece is in. */
 	buf = udrv_dma_tree_take(&dev->dma.tree, pub);
 	if (buf && &buf->pub == pub) {
-		mine = true;
+		release(dev, buf);
 	} else if (buf && buf->kind == UDRV_DMA_CHUNK) {
 		buf = udrv_dma_chunk_piece(buf, pub);
 		if (buf)
 			udrv_dma_uncarve(dev, buf);
 	}
+	/* Else not this device's: left alone. */
 	pthread_mutex_unlock(&dev->dma.lock);
-	/* Not this device's: leave it alone. */
-	if (mine)
-		release(dev, buf);
 }
 
 void udrv_dma_release_all(struct udrv_device *dev)
@@ -275,10 +312,16 @@ void udrv_dma_release_all(struct udrv_device *dev)
 	udrv_dma_pools_release_all(dev);
 	pthread_mutex_lock(&dev->dma.lock);
 	udrv_dma_chunks_release_all(dev);
-	while ((buf = dev->dma.tree)) {
+	while ((buf = udrv_dma_tree_first(&dev->dma.tree))) {
 		udrv_dma_tree_remove(&dev->dma.tree, buf);
 		release(dev, buf);
 	}
+	udrv_dma_tree_destroy(&dev->dma.tree);
+	while ((buf = dev->dma.spare)) {
+		dev->dma.spare = buf->right;
+		free(buf);
+	}
+	dev->dma.nspare = 0;
 	pthread_mutex_unlock(&dev->dma.lock);
 }
 
@@ -288,7 +331,7 @@ UDRV_EXPORT int udrv_dma_addr(struct udrv_device *dev, const void *p, uint64_t *
 	int ret = 0;
 
 	pthread_mutex_lock(&dev->dma.lock);
-	buf = udrv_dma_tree_find(dev->dma.tree, p, 1);
+	buf = udrv_dma_tree_find(&dev->dma.tree, p, 1);
 	if (buf)
 		*iova = buf->pub.iova + ((const char *)p - (const char *)buf->pub.vaddr);
 	else

@@ -150,6 +150,8 @@ static int chunk_new(struct udrv_device *dev, struct chunk **cp)
 	if (ret == -EEXIST)
 		ret = udrv_err(EEXIST, "%s: new DMA chunk at %p overlaps a DMA buffer whose memory was unmapped without udrv_dma_free()",
 			       dev->name, c->buf.pub.vaddr);
+	else if (ret == -ENOMEM)
+		ret = udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	if (!ret) {
 		c->npages = npages;
 		c->max_order = (unsigned int)__builtin_ctz(npages);

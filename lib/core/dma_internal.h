@@ -36,15 +36,21 @@ enum udrv_dma_kind {
 /* The size of a chunk (UDRV_DMA_CARVE_MAX, <udrv/dma.h>, is the largest piece dma.c carves). */
 #define UDRV_DMA_CHUNK_SIZE UDRV_HUGE_2M
 
-/* dma_tree.c: file @b unless it overlaps a buffer (-EEXIST, nothing changed); one descent. */
-int udrv_dma_tree_insert_new(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
+/* Records of freed OWN buffers a device keeps for its next ones (dma.c). */
+#define UDRV_DMA_SPARE_MAX 64
+
+/*
+ * dma_tree.c: file @b unless it overlaps a buffer (-EEXIST), or the tree
+ * cannot grow (-ENOMEM); nothing changed then.  One descent.
+ */
+int udrv_dma_tree_insert_new(struct udrv_dma_tree *t, struct udrv_dma_buf *b);
 
 /*
  * dma_tree.c: one descent by @pub->vaddr: if @pub is a node's handle, take
  * that node out of the tree and return it; else return the node whose
  * range holds @pub->vaddr (left in), or NULL.  Reads only @pub->vaddr.
  */
-struct udrv_dma_buf *udrv_dma_tree_take(struct udrv_dma_buf **root, const struct udrv_dma *pub);
+struct udrv_dma_buf *udrv_dma_tree_take(struct udrv_dma_tree *t, const struct udrv_dma *pub);
 
 /*
  * dma_chunk.c, all under dev->dma.lock.

@@ -37,14 +37,12 @@ static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udrv_device *open_devs;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
-/* Mark every buffer with memory of its own (tree nodes with a map_base) DONTFORK. */
-static void dontfork_tree(struct udrv_dma_buf *b)
+/* Mark a buffer with memory of its own (a map_base) DONTFORK. */
+static void dontfork(struct udrv_dma_buf *b, void *arg)
 {
-	for (; b; b = b->right) {
-		dontfork_tree(b->left);
-		if (b->map_base && b->map_len)
-			madvise(b->map_base, b->map_len, MADV_DONTFORK);
-	}
+	(void)arg;
+	if (b->map_base && b->map_len)
+		madvise(b->map_base, b->map_len, MADV_DONTFORK);
 }
 
 static void prepare(void)
@@ -56,7 +54,7 @@ static void prepare(void)
 		if (dev->inherited)
 			continue;
 		pthread_mutex_lock(&dev->dma.lock);
-		dontfork_tree(dev->dma.tree);
+		udrv_dma_tree_each(&dev->dma.tree, dontfork, NULL);
 	}
 }
 
@@ -262,6 +260,8 @@ static void child(void)
 		if (dev->inherited)
 			continue;
 		make_inert(dev);	/* the DMA lock held since prepare() is re-initialised */
+		/* The handle's owner is the process that forked this one (no getpid() per open). */
+		dev->owner_pid = (int)getppid();
 	}
 	for (b = UDRV_BACKEND_AUTO + 1;; b++) {
 		const struct udrv_backend_ops *ops = udrv_backend_ops((enum udrv_backend)b);
@@ -283,7 +283,6 @@ void udrv_fork_register(struct udrv_device *dev)
 {
 	pthread_once(&handlers_once, install);
 	pthread_mutex_lock(&open_lock);
-	dev->owner_pid = (int)getpid();
 	dev->next_open = open_devs;
 	open_devs = dev;
 	pthread_mutex_unlock(&open_lock);

@@ -38,6 +38,7 @@ struct udrv_bar_map {
 struct udrv_bar {
 	struct udrv_bar_info info;
 	bool have_info;
+	bool phys_tried;        /* info.phys looked up in sysfs (device.c) */
 	struct udrv_bar_map map;
 };
 
@@ -117,15 +118,14 @@ struct udrv_backend_ops {
 /* A DMA buffer: the public part first, then what it takes to release it. */
 struct udrv_dma_buf {
 	struct udrv_dma pub;      /* first: a handle is its buffer (udrv_dma_buf_of()) */
+	struct udrv_dma_buf *left, *right; /* a free piece's or block's links (dma_chunk.c, dma_pool.c) */
+	int fd;                   /* the backend's per-buffer fd (for syncs), or -1 */
 	void *map_base;           /* what to munmap; NULL for the caller's memory */
 	size_t map_len;
-	int fd;                   /* the backend's per-buffer fd (for syncs), or -1 */
 	bool streaming;
 	unsigned char kind;       /* enum udrv_dma_kind (dma_internal.h) */
 	bool out;                 /* a piece or a pool block: handed out, not yet freed */
 	void *owner;              /* a piece's chunk, a pool block's pool page */
-	struct udrv_dma_buf *left, *right; /* dma_tree.c; a free block's link */
-	uint32_t prio;
 };
 
 /* The buffer a handle given out by libudrv belongs to. */
@@ -136,14 +136,26 @@ static inline struct udrv_dma_buf *udrv_dma_buf_of(struct udrv_dma *pub)
 
 struct udrv_dma_chunks;
 struct udrv_dma_pool;
+struct udrv_dma_node;
+
+/* A device's buffers by address (dma_tree.c: a B+tree); zeroed is empty. */
+struct udrv_dma_tree {
+	struct udrv_dma_node *root;
+	unsigned int height;       /* levels; 1: the root is a leaf */
+	size_t count;              /* buffers filed */
+	struct udrv_dma_node *spare; /* freed nodes, for the next splits */
+	unsigned int nspare;
+};
 
 /* DMA state of a device (dma.c); @lock guards all of it. */
 struct udrv_dma_state {
 	pthread_mutex_t lock;
 	unsigned int mask_bits;   /* 0 means 64 */
-	struct udrv_dma_buf *tree; /* by address (dma_tree.c) */
+	struct udrv_dma_tree tree; /* by address (dma_tree.c) */
 	struct udrv_dma_chunks *chunks; /* small buffers' chunks (dma_chunk.c), or NULL */
 	struct udrv_dma_pool *pools;    /* the device's pools (dma_pool.c) */
+	struct udrv_dma_buf *spare;     /* records of freed buffers, to reuse (linked by right) */
+	unsigned int nspare;
 };
 
 /* Interrupt state of a device (irq.c); the fds belong to the backend. */
@@ -171,7 +183,7 @@ struct udrv_device {
 	/* fork.c: open handles of this process; an inherited one is the parent's */
 	struct udrv_device *next_open;
 	bool inherited;
-	int owner_pid;
+	int owner_pid;           /* an inherited handle: the process that forked this one */
 	struct udrv_backend_ops *inherited_ops; /* what dev->ops points to then */
 	/* bar_access.c: direct port I/O per I/O BAR */
 	struct udrv_pio {
@@ -209,8 +221,15 @@ int udrv_msix_holes(struct udrv_device *dev, unsigned int bar, struct udrv_range
 int udrv_map_ranges(struct udrv_device *dev, int fd, off_t file_off, int prot,
 		    const struct udrv_range *ranges, unsigned int n, struct udrv_bar_map *map);
 
+/* The highest device address the device's DMA mask reaches. */
+static inline uint64_t udrv_dma_limit(const struct udrv_device *dev)
+{
+	unsigned int bits = dev->dma.mask_bits ? dev->dma.mask_bits : 64;
+
+	return bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+}
+
 /* dma.c */
-uint64_t udrv_dma_limit(const struct udrv_device *dev);
 void udrv_dma_release_all(struct udrv_device *dev);
 
 /*
@@ -221,12 +240,19 @@ void udrv_dma_release_all(struct udrv_device *dev);
 int udrv_phys_dma_alloc(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_phys_dma_free(struct udrv_dma_buf *buf);
 
-/* dma_tree.c: a device's buffers by address, O(log n), no allocation. */
-void udrv_dma_tree_insert(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
-/* Take @b out of the tree; false (and nothing changed) if it is not in it. */
-bool udrv_dma_tree_remove(struct udrv_dma_buf **root, struct udrv_dma_buf *b);
+/* dma_tree.c: a device's buffers by address, O(log n).  Take @b out; false if it is not in. */
+bool udrv_dma_tree_remove(struct udrv_dma_tree *t, struct udrv_dma_buf *b);
 /* The buffer overlapping [p, p + len), or NULL. */
-struct udrv_dma_buf *udrv_dma_tree_find(struct udrv_dma_buf *root, const void *p, size_t len);
+struct udrv_dma_buf *udrv_dma_tree_find(const struct udrv_dma_tree *t, const void *p, size_t len);
+/* The buffer with the lowest address, or NULL. */
+struct udrv_dma_buf *udrv_dma_tree_first(const struct udrv_dma_tree *t);
+/* Call @fn for every buffer, in address order; @fn must not change the tree. */
+void udrv_dma_tree_each(const struct udrv_dma_tree *t,
+			void (*fn)(struct udrv_dma_buf *b, void *arg), void *arg);
+/* Free the tree's spare nodes (it must be empty: udrv_dma_release_all()). */
+void udrv_dma_tree_destroy(struct udrv_dma_tree *t);
+/* The tree's invariants (tests): NULL, or what is wrong; *@count: the buffers seen. */
+const char *udrv_dma_tree_check(const struct udrv_dma_tree *t, size_t *count);
 
 /* command.c: set and clear bits of the Command register (one write, if any). */
 int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear);

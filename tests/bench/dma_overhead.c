@@ -65,7 +65,7 @@ __attribute__((noinline)) void pairs_udrv(struct udrv_device *dev, char *mem, si
 int main(int argc, char **argv)
 {
 	/* The VFIO backend's state as a type1 container open leaves it. */
-	struct udrv_vfio vfio = { .group = -1, .device = -1, .mode = UDRV_VFIO_TYPE1 };
+	struct udrv_vfio vfio = { .group = -1, .device = -1, .container = -1, .mode = UDRV_VFIO_TYPE1 };
 	struct udrv_device dev = {
 		.ops = udrv_backend_ops(UDRV_BACKEND_VFIO),
 		.priv = &vfio,

@@ -3,8 +3,9 @@
  * The generic DMA code (lib/core/dma.c, dma_tree.c) on a fake backend: an
  * ops table whose buffers are anonymous memory at made-up device
  * addresses.  After every step the device's tree is checked whole: a
- * search tree by address, a heap by priority, buffers that do not overlap,
- * exactly the live ones.  Also: udrv_dma_addr() for every byte offset kind,
+ * B+tree by address with exact separators, buffers that do not overlap,
+ * exactly the live ones; a long random run against a page map checks
+ * overlap refusals and lookups in a tree several levels deep.  Also: udrv_dma_addr() for every byte offset kind,
  * the overlap checks of udrv_dma_map(), a release that fails, the error
  * contract around teardown, and many threads on one device at once.  The
  * fake's device addresses are never 2 MiB-aligned, so the core refuses its
@@ -24,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "udrv_internal.h"
+#include "dma_internal.h"
 
 #define PG 4096u
 #define IOVA_BASE 0x100000000ull
@@ -105,26 +106,15 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Walk one subtree: order, heap, no overlap; returns its node count. */
-static size_t check_subtree(const struct udrv_dma_buf *t, uintptr_t lo, uintptr_t hi)
-{
-	uintptr_t s;
-
-	if (!t)
-		return 0;
-	s = (uintptr_t)t->pub.vaddr;
-	assert_true(s >= lo);
-	assert_true(s + t->pub.size <= hi);
-	if (t->left)
-		assert_true(t->left->prio <= t->prio);
-	if (t->right)
-		assert_true(t->right->prio <= t->prio);
-	return 1 + check_subtree(t->left, lo, s) + check_subtree(t->right, s + t->pub.size, hi);
-}
-
+/* The tree whole (order, exact separators, no overlap, count), and exactly the live buffers. */
 static void check_tree(size_t want)
 {
-	assert_int_equal(check_subtree(dev.dma.tree, 0, UINTPTR_MAX), want);
+	size_t n;
+	const char *err = udrv_dma_tree_check(&dev.dma.tree, &n);
+
+	if (err)
+		fail_msg("DMA tree broken: %s", err);
+	assert_int_equal(n, want);
 	assert_int_equal(live, (int)want);
 }
 
@@ -221,6 +211,77 @@ static void test_tree_invariants(void **state)
 	check_tree(n);
 }
 
+/*
+ * Thousands of buffers of the caller's memory, mapped and freed at random
+ * pages: udrv_dma_map() refuses exactly the ranges that overlap a live
+ * buffer (a page map is the reference), udrv_dma_addr() finds exactly the
+ * live pages, and the tree (four levels at its fullest) stays whole through
+ * its splits, emptied nodes and a root that steps down.
+ */
+static void test_tree_large(void **state)
+{
+	enum { PAGES = 6000, STEPS = 60000 };
+	char *mem = mmap(NULL, PAGES * (size_t)PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct udrv_dma **owner = calloc(PAGES, sizeof(*owner));
+	unsigned int seed = 18, step, pg, len, i, n = 0, max = 0;
+	struct udrv_dma *b;
+	uint64_t iova;
+	bool busy;
+
+	(void)state;
+	assert_true(mem != MAP_FAILED && owner);
+	for (step = 0; step < STEPS; step++) {
+		pg = (unsigned int)rand_r(&seed) % PAGES;
+		/* Fill up for the first half, then churn and drain. */
+		if (owner[pg] && (step > STEPS / 2 || rand_r(&seed) % 4 == 0)) {
+			b = owner[pg];
+			for (i = (unsigned int)(((char *)b->vaddr - mem) / PG); i < PAGES && owner[i] == b; i++)
+				owner[i] = NULL;
+			udrv_dma_free(&dev, b);
+			n--;
+		} else if (step <= STEPS / 2 || rand_r(&seed) % 3 == 0) {
+			len = 1 + (unsigned int)rand_r(&seed) % 3;
+			if (pg + len > PAGES)
+				continue;
+			for (busy = false, i = pg; i < pg + len; i++)
+				busy |= owner[i] != NULL;
+			if (busy) {
+				assert_int_equal(udrv_dma_map(&dev, mem + (size_t)pg * PG, len * PG, &b), -EEXIST);
+				continue;
+			}
+			assert_int_equal(udrv_dma_map(&dev, mem + (size_t)pg * PG, len * PG, &b), 0);
+			for (i = pg; i < pg + len; i++)
+				owner[i] = b;
+			n++;
+			max = n > max ? n : max;
+		}
+		pg = (unsigned int)rand_r(&seed) % PAGES;
+		if (owner[pg]) {
+			assert_int_equal(udrv_dma_addr(&dev, mem + (size_t)pg * PG + 5, &iova), 0);
+			assert_int_equal(iova, owner[pg]->iova + ((size_t)pg * PG + 5 -
+							      (size_t)((char *)owner[pg]->vaddr - mem)));
+		} else {
+			assert_int_equal(udrv_dma_addr(&dev, mem + (size_t)pg * PG + 5, &iova), -EFAULT);
+		}
+		if (step % 1000 == 0)
+			check_tree(n);
+	}
+	check_tree(n);
+	assert_true(max > 2000);
+	for (pg = 0; pg < PAGES; pg++)
+		if (owner[pg]) {
+			b = owner[pg];
+			for (i = pg; i < PAGES && owner[i] == b; i++)
+				owner[i] = NULL;
+			udrv_dma_free(&dev, b);
+			check_tree(--n);
+		}
+	assert_null(dev.dma.tree.root);
+	free(owner);
+	munmap(mem, PAGES * (size_t)PG);
+}
+
 /* A buffer that cannot be released says so; success and teardown leave the message alone. */
 static void test_error_contract(void **state)
 {
@@ -282,6 +343,43 @@ static void *work(void *arg)
 }
 
 /* <udrv/dma.h>: any number of threads may use one device's DMA calls at once. */
+/*
+ * A freed buffer's record serves the next buffer (no malloc per buffer in
+ * steady churn); at most UDRV_DMA_SPARE_MAX are kept, the rest go back to
+ * malloc (valgrind and ASan check nothing leaks, here and at release).
+ */
+static void test_record_reuse(void **state)
+{
+	enum { N = UDRV_DMA_SPARE_MAX + 8 };
+	char *mem = mmap(NULL, N * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct udrv_dma *b[N], *again;
+	unsigned int i;
+
+	(void)state;
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(udrv_dma_map(&dev, mem, PG, &b[0]), 0);
+	udrv_dma_free(&dev, b[0]);
+	assert_int_equal(dev.dma.nspare, 1);
+	assert_int_equal(udrv_dma_map(&dev, mem + PG, PG, &again), 0);
+	assert_ptr_equal(again, b[0]);
+	assert_ptr_equal(again->vaddr, mem + PG);
+	assert_int_equal(dev.dma.nspare, 0);
+	udrv_dma_free(&dev, again);
+	for (i = 0; i < N; i++)
+		assert_int_equal(udrv_dma_map(&dev, mem + i * PG, PG, &b[i]), 0);
+	check_tree(N);
+	for (i = 0; i < N; i++)
+		udrv_dma_free(&dev, b[i]);
+	assert_int_equal(dev.dma.nspare, UDRV_DMA_SPARE_MAX);
+	check_tree(0);
+	/* A record taken for a buffer that cannot be had goes back. */
+	assert_int_equal(udrv_dma_map(&dev, mem, PG, &b[0]), 0);
+	assert_int_equal(udrv_dma_map(&dev, mem, PG, &b[1]), -EEXIST);
+	assert_int_equal(dev.dma.nspare, UDRV_DMA_SPARE_MAX - 1);
+	udrv_dma_free(&dev, b[0]);
+	munmap(mem, N * PG);
+}
+
 static void test_threads(void **state)
 {
 	struct worker w[4];
@@ -305,7 +403,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr_arithmetic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_invariants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_contract, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 

@@ -6,8 +6,9 @@
  * runs checked page by page against a shadow map: every allocation must be
  * exactly the lowest aligned fit, and the tree's invariants must hold after
  * every step.  Those run the exact allocator (udrv_iova_set_fast() off);
- * the cache of freed IOVAs and the rotating base have tests of their own,
- * and a random run with both on.  The link wraps aligned_alloc() (where
+ * the cache of freed IOVAs, a device's magazine (iova_mag.c) and the
+ * rotating base have tests of their own, and a random run with the cache
+ * and the base on.  The link wraps aligned_alloc() (where
  * tree nodes come from) so a test can make it fail.
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "vfio/iova.h"
+#include "vfio/iova_mag.h"
 
 #define PG 4096ULL
 #define MiB (1ULL << 20)
@@ -473,6 +475,51 @@ static void test_cache(void **state)
 	udrv_iova_destroy(&s);
 }
 
+/* A device's magazine (iova_mag.c): last in first out per size, bounded, aligned and below the limit. */
+static void test_magazine(void **state)
+{
+	struct udrv_iova_mag m = { 0 };
+	uint64_t v, size, seen = 0;
+	unsigned int i, n = 0;
+
+	(void)state;
+	assert_false(udrv_iova_mag_get(&m, PG, PG, UINT64_MAX, &v));
+	assert_true(udrv_iova_mag_put(&m, 0x10000, PG));
+	assert_true(udrv_iova_mag_put(&m, 0x20000, PG));
+	assert_true(udrv_iova_mag_put(&m, 0x30000, 2 * PG));
+	/* Only the exact size: a 3-page request finds nothing. */
+	assert_false(udrv_iova_mag_get(&m, 3 * PG, PG, UINT64_MAX, &v));
+	/* The newest first; one that breaks the alignment or the limit stays put. */
+	assert_false(udrv_iova_mag_get(&m, PG, 0x40000, UINT64_MAX, &v));
+	assert_false(udrv_iova_mag_get(&m, PG, PG, 0x20ffe, &v));
+	assert_true(udrv_iova_mag_get(&m, PG, PG, 0x20fff, &v));
+	assert_int_equal(v, 0x20000);
+	assert_true(udrv_iova_mag_get(&m, PG, 0x10000, UINT64_MAX, &v));
+	assert_int_equal(v, 0x10000);
+	assert_false(udrv_iova_mag_get(&m, PG, PG, UINT64_MAX, &v));
+	/* Sizes outside the classes are never kept; a full class keeps no more. */
+	assert_false(udrv_iova_mag_put(&m, 0x40000, (UDRV_IOVA_MAG_CLASSES + 1) * (uint64_t)PG));
+	assert_false(udrv_iova_mag_put(&m, 0x40000, PG + 512));
+	assert_false(udrv_iova_mag_put(&m, 0x40000, 0));
+	for (i = 0; i < UDRV_IOVA_MAG_DEPTH; i++)
+		assert_true(udrv_iova_mag_put(&m, 0x100000 + i * PG, PG));
+	assert_false(udrv_iova_mag_put(&m, 0x200000, PG));
+	/* Emptied: every IOVA once, with its size. */
+	while (udrv_iova_mag_pop(&m, &v, &size)) {
+		if (size == 2 * PG) {
+			assert_int_equal(v, 0x30000);
+		} else {
+			assert_int_equal(size, PG);
+			assert_true(v >= 0x100000 && v < 0x100000 + UDRV_IOVA_MAG_DEPTH * PG);
+			seen |= 1ULL << ((v - 0x100000) / PG);
+		}
+		n++;
+	}
+	assert_int_equal(n, UDRV_IOVA_MAG_DEPTH + 1);
+	assert_int_equal(seen, (1ULL << UDRV_IOVA_MAG_DEPTH) - 1);
+	assert_false(udrv_iova_mag_get(&m, 2 * PG, PG, UINT64_MAX, &v));
+}
+
 /* A new space does not hand out the same first IOVA every time; a full space gives the reservation back. */
 static void test_rotating_base(void **state)
 {
@@ -557,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_random_fragmented),
 		cmocka_unit_test(test_random_long),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_magazine),
 		cmocka_unit_test(test_rotating_base),
 		cmocka_unit_test(test_random_fast),
 	};

@@ -29,6 +29,7 @@
 struct vfio_group {
 	int id;
 	int fd;
+	bool noiommu;            /* /dev/vfio/noiommu-N */
 	unsigned int refs;
 	struct vfio_group *next;
 };
@@ -109,6 +110,30 @@ static void container_put(void)
 	}
 }
 
+/*
+ * Open group @group_id's node: /dev/vfio/N, else /dev/vfio/noiommu-N (what
+ * udrv_vfio_group_path() looks for, in one call when the first is there).
+ * The fd, or a negative errno with @path the IOMMU node's name for messages.
+ */
+static int group_open(int group_id, char *path, size_t size, bool *noiommu)
+{
+	char alt[PATH_MAX];
+	int fd;
+
+	*noiommu = false;
+	snprintf(path, size, "%s/vfio/%d", udrv_dev_root(), group_id);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : -errno;
+	snprintf(alt, sizeof(alt), "%s/vfio/noiommu-%d", udrv_dev_root(), group_id);
+	fd = open(alt, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*noiommu = true;
+	snprintf(path, size, "%s", alt);
+	return fd;
+}
+
 static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group **out)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
@@ -117,8 +142,14 @@ static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group
 	bool noiommu;
 	int ret, type;
 
-	ret = udrv_vfio_group_path(group_id, path, sizeof(path), &noiommu);
-	if (ret) {
+	/* Opened, not stat'ed first: the node that exists says which kind the group is. */
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
+	g->id = group_id;
+	g->fd = group_open(group_id, path, sizeof(path), &noiommu);
+	g->noiommu = noiommu;
+	if (g->fd == -ENOENT) {
 		char bound[64], unbind[PATH_MAX + 64] = "";
 
 		/* No node: nothing in the group is on vfio-pci.  Commands that work as printed. */
@@ -127,18 +158,15 @@ static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group
 			snprintf(unbind, sizeof(unbind),
 				 "echo %s > /sys/bus/pci/devices/%s/driver/unbind; ", dev->name,
 				 dev->name);
-		return udrv_err(ENOENT,
-				"%s: no %s: the device is not bound to vfio-pci (bound to %s); bind it first: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %secho %s > /sys/bus/pci/drivers_probe",
-				dev->name, path, *bound ? bound : "no driver", dev->name, unbind,
-				dev->name);
+		ret = udrv_err(ENOENT,
+			       "%s: no %s: the device is not bound to vfio-pci (bound to %s); bind it first: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %secho %s > /sys/bus/pci/drivers_probe",
+			       dev->name, path, *bound ? bound : "no driver", dev->name, unbind,
+			       dev->name);
+		free(g);
+		return ret;
 	}
-	g = calloc(1, sizeof(*g));
-	if (!g)
-		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
-	g->id = group_id;
-	g->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (g->fd < 0) {
-		ret = errno;
+		ret = -g->fd;
 		ret = udrv_err(ret, "%s: cannot open %s: %s%s", dev->name, path, strerror(ret),
 			       ret == EBUSY ? " (the group is in use by another process)" :
 			       ret == EACCES ? " (run as root or give your user the group's node)" : "");
@@ -189,7 +217,7 @@ fail:
 	return ret;
 }
 
-int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd)
+int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd, bool *noiommu)
 {
 	struct vfio_group *g;
 	int ret;
@@ -208,8 +236,10 @@ int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd)
 		if (ret)
 			container_put();
 	}
-	if (!ret)
+	if (!ret) {
 		*group_fd = g->fd;
+		*noiommu = g->noiommu;
+	}
 	pthread_mutex_unlock(&container.lock);
 	return ret;
 }
@@ -318,9 +348,24 @@ out:
 	return ret;
 }
 
-int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
-			 uint64_t *iova)
+/* Give @v's magazine back to the space; under the container's lock. */
+static void mag_drain_locked(struct udrv_vfio *v)
 {
+	uint64_t iova, size;
+
+	while (udrv_iova_mag_pop(&v->mag, &iova, &size))
+		if (container.iova_ready)
+			udrv_iova_free(&container.iova, iova, size);
+}
+
+/*
+ * The container's space (the device's magazine had none, vfio.h).  If it
+ * has no room, the magazine's IOVAs go back into it and it is asked once more.
+ */
+int udrv_vfio_container_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
+				   uint64_t limit, uint64_t *iova)
+{
+	struct udrv_vfio *v = udrv_vfio(dev);
 	int ret = 0;
 
 	pthread_mutex_lock(&container.lock);
@@ -330,6 +375,10 @@ int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
 		if (align < container.iova.page)
 			align = container.iova.page;
 		ret = udrv_iova_alloc_below(&container.iova, size, align, limit, iova);
+		if (ret == -ENOSPC) {
+			mag_drain_locked(v);
+			ret = udrv_iova_alloc_below(&container.iova, size, align, limit, iova);
+		}
 		if (ret)
 			ret = udrv_err(-ret, "%s: no free IOVA range of %llu bytes below 0x%llx (the device's DMA mask): free buffers or raise the mask",
 				       dev->name, (unsigned long long)size, (unsigned long long)limit);
@@ -338,10 +387,17 @@ int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
 	return ret;
 }
 
-void udrv_vfio_iova_free(uint64_t iova, uint64_t size)
+void udrv_vfio_container_iova_free(uint64_t iova, uint64_t size)
 {
 	pthread_mutex_lock(&container.lock);
 	if (container.iova_ready)
 		udrv_iova_free(&container.iova, iova, size);
+	pthread_mutex_unlock(&container.lock);
+}
+
+void udrv_vfio_iova_drain(struct udrv_vfio *v)
+{
+	pthread_mutex_lock(&container.lock);
+	mag_drain_locked(v);
 	pthread_mutex_unlock(&container.lock);
 }

@@ -62,14 +62,14 @@ int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
 	map.vaddr = (uintptr_t)buf->pub.vaddr;
 	map.iova = iova;
 	map.size = len;
-	if (ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_MAP_DMA, &map)) {
+	if (ioctl(udrv_vfio(dev)->container, VFIO_IOMMU_MAP_DMA, &map)) {
 		ret = errno;
 		ret = udrv_err(ret, "%s: VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA 0x%llx: %s%s",
 			       dev->name, len, (unsigned long long)iova, strerror(ret),
 			       ret == ENOMEM ? " (pinned memory counts against RLIMIT_MEMLOCK: raise it with ulimit -l or run as root)" :
 			       ret == ENOSPC ? " (vfio_iommu_type1's dma_entry_limit is reached: fewer, larger buffers, or raise the module parameter)" :
 			       ret == EFAULT ? " (the range is not mapped memory of this process)" : "");
-		udrv_vfio_iova_free(iova, len);
+		udrv_vfio_iova_free(dev, iova, len);
 		return ret;
 	}
 	buf->pub.iova = iova;
@@ -115,12 +115,12 @@ int udrv_vfio_dma_alloc_mapped(struct udrv_device *dev, size_t size, struct udrv
 	return 0;
 }
 
-int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+static int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
 {
 	return udrv_vfio_dma_alloc_mapped(dev, size, buf, udrv_vfio_dma_map);
 }
 
-int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+static int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
@@ -129,13 +129,63 @@ int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
 	};
 	int ret = 0;
 
-	(void)dev;
-	if (!ioctl(udrv_vfio_container_fd(), VFIO_IOMMU_UNMAP_DMA, &unmap))
-		udrv_vfio_iova_free(buf->pub.iova, buf->pub.size);
+	if (!ioctl(udrv_vfio(dev)->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		udrv_vfio_iova_free(dev, buf->pub.iova, buf->pub.size);
 	else
 		/* The IOVA stays reserved: never reuse a live mapping.  dma.c reports it. */
 		ret = -errno;
 	if (buf->map_base && munmap(buf->map_base, buf->map_len) && !ret)
 		ret = -errno;
 	return ret;
+}
+
+/*
+ * No-IOMMU DMA: the device sees physical addresses, so a buffer is one
+ * locked huge page found through pagemap (core/phys_dma.c), as for
+ * uio_pci_generic.
+ */
+static int noiommu_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	if (size > UDRV_HUGE_2M)
+		return udrv_err(EINVAL, "%s: no-IOMMU VFIO DMA buffers are one 2 MiB huge page at most (%zu bytes asked for): without an IOMMU a buffer must be physically contiguous",
+				dev->name, size);
+	return udrv_phys_dma_alloc(dev, buf);
+}
+
+/* The DMA ops, dispatching on the device's mode (here, so type1's path is one call). */
+int udrv_vfio_mode_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
+{
+	switch (udrv_vfio(dev)->mode) {
+	case UDRV_VFIO_IOMMUFD:
+		return udrv_iommufd_dma_alloc(dev, size, buf);
+	case UDRV_VFIO_NOIOMMU:
+		return noiommu_dma_alloc(dev, size, buf);
+	default:
+		return udrv_vfio_dma_alloc(dev, size, buf);
+	}
+}
+
+int udrv_vfio_mode_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	switch (udrv_vfio(dev)->mode) {
+	case UDRV_VFIO_IOMMUFD:
+		return udrv_iommufd_dma_map(dev, buf);
+	case UDRV_VFIO_NOIOMMU:
+		return udrv_err(ENOTSUP, "%s: mapping the caller's memory needs an IOMMU (no-IOMMU VFIO: the device sees physical addresses, and the memory need not be contiguous): use udrv_dma_alloc()",
+				dev->name);
+	default:
+		return udrv_vfio_dma_map(dev, buf);
+	}
+}
+
+int udrv_vfio_mode_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
+{
+	switch (udrv_vfio(dev)->mode) {
+	case UDRV_VFIO_IOMMUFD:
+		return udrv_iommufd_dma_free(dev, buf);
+	case UDRV_VFIO_NOIOMMU:
+		return udrv_phys_dma_free(buf);
+	default:
+		return udrv_vfio_dma_free(dev, buf);
+	}
 }

@@ -42,6 +42,46 @@ static bool dev_node(const char *name)
 	return !access(path, F_OK);
 }
 
+/*
+ * Is there a /dev/iommu?  Looked for once per process, so every device a
+ * process opens gets the same answer (and the same mode by default: the
+ * type1 container and the iommufd IOAS are separate address spaces).  A
+ * test build asks every time: its tests change the device root.
+ */
+static bool iommu_node(void)
+{
+#ifdef UDRV_TEST_HOOKS
+	return dev_node("iommu");
+#else
+	static int have = -1;
+	int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+
+	if (h < 0) {
+		h = dev_node("iommu");
+		__atomic_store_n(&have, h, __ATOMIC_RELAXED);
+	}
+	return h;
+#endif
+}
+
+/* Can @name (bound to a VFIO driver if @bound) use iommufd?  If not, o->why_no_cdev says why. */
+static void offer_cdev(const char *name, bool bound, struct offer *o)
+{
+	char path[PATH_MAX];
+
+	if (!udrv_iommufd_built())
+		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
+			 "libudrv was built without the iommufd UAPI headers");
+	else if (!iommu_node())
+		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
+			 "no /dev/iommu: the kernel lacks CONFIG_IOMMUFD (Debian's 6.1 and 6.12 do)");
+	else if (bound && udrv_iommufd_cdev(name, path, sizeof(path)))
+		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
+			 "no /dev/vfio/devices/vfioN for it: the kernel lacks CONFIG_VFIO_DEVICE_CDEV");
+	else
+		o->cdev = true;
+}
+
 /* Is no-IOMMU mode switched on (vfio.enable_unsafe_noiommu_mode=1)? */
 static bool noiommu_enabled(void)
 {
@@ -64,17 +104,7 @@ static void what_is_offered(const char *name, int group, bool bound, struct offe
 		/* vfio-pci makes a no-IOMMU group when it binds, if the mode is on. */
 		o->noiommu = o->group = noiommu_enabled();
 	}
-	if (!udrv_iommufd_built())
-		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
-			 "libudrv was built without the iommufd UAPI headers");
-	else if (!dev_node("iommu"))
-		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
-			 "no /dev/iommu: the kernel lacks CONFIG_IOMMUFD (Debian's 6.1 and 6.12 do)");
-	else if (bound && udrv_iommufd_cdev(name, path, sizeof(path)))
-		snprintf(o->why_no_cdev, sizeof(o->why_no_cdev),
-			 "no /dev/vfio/devices/vfioN for it: the kernel lacks CONFIG_VFIO_DEVICE_CDEV");
-	else
-		o->cdev = true;
+	offer_cdev(name, bound, o);
 }
 
 /* The mode for @want given @o: > 0, or a negative errno with a message. */
@@ -118,31 +148,51 @@ static bool has_cap(unsigned int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-int udrv_vfio_open_device(struct udrv_device *dev, struct udrv_vfio *v)
+/* The device fd through its group in the container: type1, or no-IOMMU if the group is one. */
+static int open_in_container(struct udrv_device *dev, struct udrv_vfio *v)
 {
-	struct offer o;
+	bool noiommu;
 	int ret;
 
-	what_is_offered(dev->name, v->group_id, true, &o);
-	ret = choose(dev->name, dev->opts.vfio_mode, &o);
-	if (ret < 0)
-		return ret;
-	v->mode = ret;
-	if (v->mode == UDRV_VFIO_IOMMUFD)
-		return udrv_iommufd_open(dev, &v->device);
-	if (v->mode == UDRV_VFIO_NOIOMMU && !has_cap(CAP_SYS_RAWIO))
-		return udrv_err(EPERM, "%s: no-IOMMU VFIO needs CAP_SYS_RAWIO (run as root): without an IOMMU the device can write anywhere in memory",
-				dev->name);
-	ret = udrv_vfio_get_group(dev, v->group_id, &v->group);
+	ret = udrv_vfio_get_group(dev, v->group_id, &v->group, &noiommu);
 	if (ret) {
 		v->group = -1;
 		return ret;
 	}
+	v->mode = noiommu ? UDRV_VFIO_NOIOMMU : UDRV_VFIO_TYPE1;
+	v->container = udrv_vfio_container_fd();
+	if (v->mode == UDRV_VFIO_NOIOMMU && !has_cap(CAP_SYS_RAWIO))
+		return udrv_err(EPERM, "%s: no-IOMMU VFIO needs CAP_SYS_RAWIO (run as root): without an IOMMU the device can write anywhere in memory",
+				dev->name);
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, dev->name);
 	if (v->device < 0)
 		return udrv_err(errno, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
 				strerror(errno), errno == EBUSY ? " (already open)" : "");
 	return 0;
+}
+
+int udrv_vfio_open_device(struct udrv_device *dev, struct udrv_vfio *v)
+{
+	struct offer o;
+	int ret;
+
+	if (dev->opts.vfio_mode == UDRV_VFIO_AUTO && v->group_id >= 0) {
+		/* Without iommufd the group's node decides, and opening it tells which it is. */
+		memset(&o, 0, sizeof(o));
+		offer_cdev(dev->name, true, &o);
+		if (!o.cdev)
+			return open_in_container(dev, v);
+	}
+	what_is_offered(dev->name, v->group_id, true, &o);
+	ret = choose(dev->name, dev->opts.vfio_mode, &o);
+	if (ret < 0)
+		return ret;
+	if (ret == UDRV_VFIO_IOMMUFD) {
+		v->mode = UDRV_VFIO_IOMMUFD;
+		return udrv_iommufd_open(dev, &v->device);
+	}
+	/* type1 or noiommu, as chosen: the group's node is the one choose() saw. */
+	return open_in_container(dev, v);
 }
 
 void udrv_vfio_close_device(struct udrv_vfio *v)
@@ -156,56 +206,6 @@ void udrv_vfio_close_device(struct udrv_vfio *v)
 		close(v->device);
 	if (v->group >= 0)
 		udrv_vfio_put_group(v->group_id);
-}
-
-/*
- * No-IOMMU DMA: the device sees physical addresses, so a buffer is one
- * locked huge page found through pagemap (core/phys_dma.c), as for
- * uio_pci_generic.
- */
-static int noiommu_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
-{
-	if (size > UDRV_HUGE_2M)
-		return udrv_err(EINVAL, "%s: no-IOMMU VFIO DMA buffers are one 2 MiB huge page at most (%zu bytes asked for): without an IOMMU a buffer must be physically contiguous",
-				dev->name, size);
-	return udrv_phys_dma_alloc(dev, buf);
-}
-
-int udrv_vfio_mode_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf)
-{
-	switch (udrv_vfio(dev)->mode) {
-	case UDRV_VFIO_IOMMUFD:
-		return udrv_iommufd_dma_alloc(dev, size, buf);
-	case UDRV_VFIO_NOIOMMU:
-		return noiommu_dma_alloc(dev, size, buf);
-	default:
-		return udrv_vfio_dma_alloc(dev, size, buf);
-	}
-}
-
-int udrv_vfio_mode_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf)
-{
-	switch (udrv_vfio(dev)->mode) {
-	case UDRV_VFIO_IOMMUFD:
-		return udrv_iommufd_dma_map(dev, buf);
-	case UDRV_VFIO_NOIOMMU:
-		return udrv_err(ENOTSUP, "%s: mapping the caller's memory needs an IOMMU (no-IOMMU VFIO: the device sees physical addresses, and the memory need not be contiguous): use udrv_dma_alloc()",
-				dev->name);
-	default:
-		return udrv_vfio_dma_map(dev, buf);
-	}
-}
-
-int udrv_vfio_mode_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf)
-{
-	switch (udrv_vfio(dev)->mode) {
-	case UDRV_VFIO_IOMMUFD:
-		return udrv_iommufd_dma_free(dev, buf);
-	case UDRV_VFIO_NOIOMMU:
-		return udrv_phys_dma_free(buf);
-	default:
-		return udrv_vfio_dma_free(dev, buf);
-	}
 }
 
 UDRV_EXPORT enum udrv_vfio_mode udrv_vfio_mode(const struct udrv_device *dev)

@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
+
 #include "vfio.h"
 
 static void free_regions(struct udrv_vfio *v)
@@ -29,6 +31,7 @@ static void free_regions(struct udrv_vfio *v)
 
 static void vfio_release(struct udrv_vfio *v)
 {
+	udrv_vfio_iova_drain(v);
 	udrv_vfio_close_device(v);
 	free_regions(v);
 	free(v);
@@ -51,7 +54,7 @@ static int vfio_open(struct udrv_device *dev)
 	if (!v)
 		return udrv_err(ENOMEM, "%s: out of memory", dev->name);
 	v->group_id = ret;
-	v->group = v->device = -1;
+	v->group = v->device = v->container = -1;
 	dev->priv = v;
 
 	ret = udrv_vfio_open_device(dev, v);
@@ -107,19 +110,42 @@ static void vfio_forget(struct udrv_device *dev)
 	free(v);
 }
 
+/*
+ * Size and mmap-ability from VFIO's region info, the kind from the BAR
+ * register (VFIO's virtual config space keeps its flag bits): no sysfs
+ * file to open.  The CPU physical address is the core's to add, from sysfs,
+ * when a caller asks for it (device.c).
+ */
 static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_bar_info *info)
 {
 	struct vfio_region_info *r;
+	uint32_t reg;
 	int ret;
 
-	/* Kind and address come from sysfs; size and mmap-ability from VFIO. */
-	ret = udrv_sysfs_bar_info(dev, bar, info);
-	if (ret)
-		return ret;
 	ret = udrv_vfio_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + bar, &r);
 	if (ret)
 		return ret;
+	if (!r->size) {
+		free(r);
+		return udrv_err(ENOENT, "%s: BAR %u is not implemented by the device", dev->name, bar);
+	}
+	ret = udrv_config_read32(dev, PCI_BASE_ADDRESS_0 + 4 * bar, &reg);
+	if (ret) {
+		free(r);
+		return ret;
+	}
+	memset(info, 0, sizeof(*info));
+	info->index = bar;
 	info->size = r->size;
+	if (reg & PCI_BASE_ADDRESS_SPACE_IO) {
+		info->flags |= UDRV_BAR_IO;
+	} else {
+		info->flags |= UDRV_BAR_MEM;
+		if ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64)
+			info->flags |= UDRV_BAR_MEM64;
+		if (reg & PCI_BASE_ADDRESS_MEM_PREFETCH)
+			info->flags |= UDRV_BAR_PREFETCH;
+	}
 	udrv_vfio(dev)->bar_offset[bar] = r->offset;
 	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		info->flags |= UDRV_BAR_MMAP;

@@ -9,11 +9,13 @@
 
 #include <linux/vfio.h>
 
+#include "iova_mag.h"
 #include "udrv_internal.h"
 
 struct udrv_vfio {
 	enum udrv_vfio_mode mode; /* how the device fd was had (mode.c) */
 	int group;               /* borrowed from container.c, or -1 (iommufd) */
+	int container;           /* the container's fd while the group is in it (type1), or -1 */
 	int device;              /* device fd, or -1 */
 	int group_id;
 	struct vfio_device_info info;
@@ -22,11 +24,35 @@ struct udrv_vfio {
 	struct vfio_region_info *region[UDRV_NUM_BARS]; /* vfio_bar_info()'s reply, for vfio_bar_map() */
 	unsigned int irq_index;  /* VFIO_PCI_*_IRQ_INDEX of the enabled interrupts */
 	int *irq_fds;            /* their eventfds (dev->irq.fds) */
+	struct udrv_iova_mag mag; /* IOVAs this device freed, for its next buffers (type1) */
 };
 
 static inline struct udrv_vfio *udrv_vfio(struct udrv_device *dev)
 {
 	return dev->priv;
+}
+
+/*
+ * Device addresses for type1 mappings: the device's magazine of freed IOVAs
+ * (iova_mag.h) in front of the container's space (container.c); under the
+ * device's DMA lock.  Inline: the magazine is the path of every small map.
+ */
+int udrv_vfio_container_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
+				   uint64_t limit, uint64_t *iova);
+void udrv_vfio_container_iova_free(uint64_t iova, uint64_t size);
+
+static inline int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
+				       uint64_t limit, uint64_t *iova)
+{
+	if (udrv_iova_mag_get(&udrv_vfio(dev)->mag, size, align, limit, iova))
+		return 0;
+	return udrv_vfio_container_iova_alloc(dev, size, align, limit, iova);
+}
+
+static inline void udrv_vfio_iova_free(struct udrv_device *dev, uint64_t iova, uint64_t size)
+{
+	if (!udrv_iova_mag_put(&udrv_vfio(dev)->mag, iova, size))
+		udrv_vfio_container_iova_free(iova, size);
 }
 
 /*
@@ -51,14 +77,14 @@ int udrv_vfio_region_info(struct udrv_device *dev, unsigned int index,
 
 /* container.c: the process's container and its groups */
 int udrv_vfio_group_path(int group_id, char *buf, size_t size, bool *noiommu);
-int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd);
+/* The group's fd, attached to the container; *@noiommu: it is a no-IOMMU group. */
+int udrv_vfio_get_group(struct udrv_device *dev, int group_id, int *group_fd, bool *noiommu);
 void udrv_vfio_put_group(int group_id);
 int udrv_vfio_container_fd(void);
 /* In a forked child: close the copies of the parent's container and groups, start afresh. */
 void udrv_vfio_fork_child(void);
-int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align, uint64_t limit,
-			 uint64_t *iova);
-void udrv_vfio_iova_free(uint64_t iova, uint64_t size);
+/* Give the device's magazine back to the container (before the device lets its group go). */
+void udrv_vfio_iova_drain(struct udrv_vfio *v);
 
 /*
  * viable.c: can IOMMU group @group be used by VFIO?  0 if every function
@@ -70,14 +96,10 @@ int udrv_vfio_group_viable(const char *name, int group, const char *driver);
 
 /*
  * mode.c: the device fd in the mode dev->opts.vfio_mode asks for or the
- * kernel offers (iommufd, type1 container, no-IOMMU container), its release,
- * and the DMA ops that dispatch on the mode.
+ * kernel offers (iommufd, type1 container, no-IOMMU container), and its release.
  */
 int udrv_vfio_open_device(struct udrv_device *dev, struct udrv_vfio *v);
 void udrv_vfio_close_device(struct udrv_vfio *v);
-int udrv_vfio_mode_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
-int udrv_vfio_mode_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
-int udrv_vfio_mode_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
 /*
  * iommufd.c: the process's iommufd (/dev/iommu) and its one IOAS, shared by
@@ -95,11 +117,12 @@ int udrv_iommufd_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma
 int udrv_iommufd_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_iommufd_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
-/* dma.c */
+/* dma.c: the DMA ops, which dispatch on the mode; type1's map, and the memory both IOMMU modes map. */
+int udrv_vfio_mode_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
+int udrv_vfio_mode_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
+int udrv_vfio_mode_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 int udrv_vfio_dma_alloc_mapped(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf,
 			       int (*map)(struct udrv_device *dev, struct udrv_dma_buf *buf));
-int udrv_vfio_dma_alloc(struct udrv_device *dev, size_t size, struct udrv_dma_buf *buf);
 int udrv_vfio_dma_map(struct udrv_device *dev, struct udrv_dma_buf *buf);
-int udrv_vfio_dma_free(struct udrv_device *dev, struct udrv_dma_buf *buf);
 
 #endif /* UDRV_BACKEND_VFIO_H */
