@@ -29,23 +29,55 @@ int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear)
 #define RESTORED (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | \
 		  PCI_COMMAND_INTX_DISABLE)
 
+/*
+ * The Command register and, while at it (one read), the BAR registers of
+ * the header, whose kind bits do not change while the device is open
+ * (udrv_bar_register()).
+ */
 void udrv_command_snapshot(struct udrv_device *dev)
 {
-	dev->have_cmd = !udrv_config_read16(dev, PCI_COMMAND, &dev->cmd_at_open);
+	uint8_t hdr[PCI_CARDBUS_CIS];
+
+	dev->have_cmd = false;
+	dev->nbar_regs = 0;
+	if (udrv_config_read(dev, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+		dev->have_cmd = !udrv_config_read16(dev, PCI_COMMAND, &dev->cmd_at_open);
+		return;
+	}
+	dev->cmd_at_open = (uint16_t)(hdr[PCI_COMMAND] | hdr[PCI_COMMAND + 1] << 8);
+	dev->have_cmd = true;
+	/* A bridge (header type 1) has two BARs, a function six. */
+	dev->nbar_regs = (hdr[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_NORMAL ? 6 :
+			 (hdr[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
+	memcpy(dev->bar_regs, &hdr[PCI_BASE_ADDRESS_0], sizeof(dev->bar_regs));
+}
+
+int udrv_bar_register(struct udrv_device *dev, unsigned int bar, uint32_t *reg)
+{
+	if (bar < dev->nbar_regs) {
+		*reg = dev->bar_regs[bar];
+		return 0;
+	}
+	return udrv_config_read32(dev, PCI_BASE_ADDRESS_0 + 4 * bar, reg);
 }
 
 /* Teardown: no message of its own survives (udrv_close() restores the caller's). */
 void udrv_command_restore(struct udrv_device *dev)
 {
-	uint16_t cmd, want;
+	uint16_t cmd, want, val;
 
 	if (!dev->have_cmd || udrv_config_read16(dev, PCI_COMMAND, &cmd))
 		return;
 	want = dev->cmd_at_open & RESTORED;
-	if ((cmd & PCI_COMMAND_MASTER) != (want & PCI_COMMAND_MASTER))
+	if ((cmd & PCI_COMMAND_MASTER) != (want & PCI_COMMAND_MASTER)) {
 		udrv_set_bus_master(dev, want & PCI_COMMAND_MASTER);
-	udrv_update_command(dev, want & ~PCI_COMMAND_MASTER,
-			    RESTORED & ~PCI_COMMAND_MASTER & ~want);
+		if (udrv_config_read16(dev, PCI_COMMAND, &cmd))
+			return;
+	}
+	/* The other restored bits as they were; one write, if any. */
+	val = (uint16_t)((cmd & ~(RESTORED & ~PCI_COMMAND_MASTER)) | (want & ~PCI_COMMAND_MASTER));
+	if (val != cmd)
+		udrv_config_write16(dev, PCI_COMMAND, val);
 }
 
 UDRV_EXPORT int udrv_set_quiesce(struct udrv_device *dev,

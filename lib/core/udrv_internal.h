@@ -178,6 +178,8 @@ struct udrv_device {
 	/* command.c: the Command register at udrv_open(), restored by udrv_close() */
 	uint16_t cmd_at_open;
 	bool have_cmd;
+	unsigned int nbar_regs;   /* BAR registers read with it (0 if the read failed) */
+	uint32_t bar_regs[6];
 	int (*quiesce)(struct udrv_device *dev, void *arg); /* udrv_set_quiesce() */
 	void *quiesce_arg;
 	/* fork.c: open handles of this process; an inherited one is the parent's */
@@ -259,6 +261,8 @@ int udrv_update_command(struct udrv_device *dev, uint16_t set, uint16_t clear);
 /* command.c: remember the Command register (udrv_open) / put it back (udrv_close). */
 void udrv_command_snapshot(struct udrv_device *dev);
 void udrv_command_restore(struct udrv_device *dev);
+/* command.c: BAR register @bar as udrv_open() read it (the kind bits), else read now. */
+int udrv_bar_register(struct udrv_device *dev, unsigned int bar, uint32_t *reg);
 
 /*
  * fork.c: the process's open handles and what a fork does to them.

@@ -79,23 +79,37 @@ static int container_open(struct udrv_device *dev)
 	return 0;
 }
 
-/* Pick the container's IOMMU driver for the first group attached to it. */
-static int choose_iommu(struct udrv_device *dev, bool noiommu)
+/*
+ * Set the container's IOMMU driver for the first group attached to it:
+ * no-IOMMU, or type1v2 else type1, tried in turn (no VFIO_CHECK_EXTENSION
+ * first: SET_IOMMU refuses a type no driver offers with ENODEV).  The type
+ * set, or a negative errno with a message.
+ */
+static int set_iommu(struct udrv_device *dev, bool noiommu)
 {
 	static const int type1[] = { VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU };
 	unsigned int i;
+	int err = ENODEV;
 
 	if (noiommu) {
-		if (ioctl(container.fd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU) > 0)
+		if (!ioctl(container.fd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
 			return VFIO_NOIOMMU_IOMMU;
-		return udrv_err(ENODEV, "%s: no-IOMMU group but the container lacks VFIO_NOIOMMU_IOMMU",
-				dev->name);
+		if (errno == ENODEV)
+			return udrv_err(ENODEV, "%s: no-IOMMU group but the container lacks VFIO_NOIOMMU_IOMMU",
+					dev->name);
+		return udrv_err(errno, "%s: VFIO_SET_IOMMU: %s", dev->name, strerror(errno));
 	}
-	for (i = 0; i < sizeof(type1) / sizeof(type1[0]); i++)
-		if (ioctl(container.fd, VFIO_CHECK_EXTENSION, type1[i]) > 0)
+	for (i = 0; i < sizeof(type1) / sizeof(type1[0]); i++) {
+		if (!ioctl(container.fd, VFIO_SET_IOMMU, type1[i]))
 			return type1[i];
-	return udrv_err(ENODEV, "%s: no VFIO type1 IOMMU driver (modprobe vfio_iommu_type1)",
-			dev->name);
+		err = errno;
+		if (err != ENODEV && err != EINVAL)
+			break;
+	}
+	if (err == ENODEV || err == EINVAL)
+		return udrv_err(ENODEV, "%s: no VFIO type1 IOMMU driver (modprobe vfio_iommu_type1)",
+				dev->name);
+	return udrv_err(err, "%s: VFIO_SET_IOMMU: %s", dev->name, strerror(err));
 }
 
 static void container_put(void)
@@ -196,10 +210,9 @@ static int group_attach(struct udrv_device *dev, int group_id, struct vfio_group
 		goto fail;
 	}
 	if (!container.iommu_type) {
-		type = choose_iommu(dev, noiommu);
-		if (type < 0 || ioctl(container.fd, VFIO_SET_IOMMU, type)) {
-			ret = type < 0 ? type : udrv_err(errno, "%s: VFIO_SET_IOMMU: %s", dev->name,
-							 strerror(errno));
+		type = set_iommu(dev, noiommu);
+		if (type < 0) {
+			ret = type;
 			ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER);
 			goto fail;
 		}

@@ -129,7 +129,7 @@ static int vfio_bar_info(struct udrv_device *dev, unsigned int bar, struct udrv_
 		free(r);
 		return udrv_err(ENOENT, "%s: BAR %u is not implemented by the device", dev->name, bar);
 	}
-	ret = udrv_config_read32(dev, PCI_BASE_ADDRESS_0 + 4 * bar, &reg);
+	ret = udrv_bar_register(dev, bar, &reg);
 	if (ret) {
 		free(r);
 		return ret;
