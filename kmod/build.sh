@@ -31,10 +31,17 @@ shift 3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-mkdir -p "$out/uapi"
-for f in "$src"/*.c "$src"/*.h "$src"/Kbuild "$src"/Makefile "$src"/uapi/*.h; do
+for f in "$src"/*.c "$src"/*.h "$src"/Kbuild "$src"/Makefile; do
 	[ -f "$f" ] || continue
 	dst=$out/${f#"$src"/}
+	cmp -s "$f" "$dst" || cp "$f" "$dst"
+done
+# The UAPI header shared with libudrv (<linux/udrv_stub.h>), if SRC_DIR is
+# kmod/ of the source tree: into the copy's include/uapi, where Kbuild looks.
+for f in "$src"/../include/uapi/linux/*.h; do
+	[ -f "$f" ] || continue
+	mkdir -p "$out/include/uapi/linux"
+	dst=$out/include/uapi/linux/${f##*/}
 	cmp -s "$f" "$dst" || cp "$f" "$dst"
 done
 

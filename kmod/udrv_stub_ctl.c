@@ -7,7 +7,7 @@
  * nodename "udrv/<address>" is the path below /dev that devtmpfs (and
  * udev, which reads DEVNAME from the uevent) creates, mode 0600.  The
  * ioctls, their structs and their errors are described in
- * uapi/udrv_stub.h; the buffers themselves in udrv_stub_dmabuf.c, the
+ * include/uapi/linux/udrv_stub.h; the buffers themselves in udrv_stub_dmabuf.c, the
  * interrupt ioctls in udrv_stub_irq.c, its mmap() of BARs in
  * udrv_stub_mmap.c.
  *
@@ -28,8 +28,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <linux/udrv_stub.h>
+
 #include "udrv_stub.h"
-#include "uapi/udrv_stub.h"
 
 /* Larger argsz values are refused outright (E2BIG), not scanned for zeroes. */
 #define UDRV_STUB_ARGSZ_MAX	4096

@@ -88,8 +88,9 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
+#include <linux/udrv_stub.h>
+
 #include "udrv_stub.h"
-#include "uapi/udrv_stub.h"
 
 /* dma_buf_export() and friends are exported in the DMA_BUF namespace. */
 MODULE_IMPORT_NS(UDRV_STUB_NS_DMA_BUF);

@@ -6,7 +6,7 @@
  * At probe the irq_mode module parameter picks one vector (auto: MSI if
  * the function has an MSI capability, else INTx); the type in use can be
  * read back from /sys/bus/pci/devices/<bdf>/udrv_stub/irq_mode.  The
- * control device's SET_IRQS ioctl (uapi/udrv_stub.h) replaces it with N
+ * control device's SET_IRQS ioctl (include/uapi/linux/udrv_stub.h) replaces it with N
  * vectors of INTx, MSI or MSI-X, each signalling its own eventfd, as
  * VFIO_DEVICE_SET_IRQS does; closing the control file that did so (or the
  * death of its process), or unbinding, restores the probe's vector.
@@ -90,8 +90,9 @@
 #include <linux/string.h>
 #include <linux/uio_driver.h>
 
+#include <linux/udrv_stub.h>
+
 #include "udrv_stub.h"
-#include "uapi/udrv_stub.h"
 
 enum udrv_stub_irq_mode {
 	UDRV_STUB_IRQ_MODE_AUTO,

@@ -19,7 +19,7 @@
  *                                     DMA mask, bus mastering, interrupt
  *                                     vectors with eventfds, INTx ack
  *                                     program; mmap() of BARs, uncached
- *                                     or write-combining (uapi/udrv_stub.h,
+ *                                     or write-combining (<linux/udrv_stub.h>,
  *                                     udrv_stub_ctl.c, udrv_stub_dmabuf.c)
  *   /sys/class/uio/uioN/name          "udrv_stub"
  *   /sys/class/uio/uioN/maps/mapK/    memory BARs in BAR order:
@@ -65,8 +65,9 @@
 #include <linux/sysfs.h>
 #include <linux/uio_driver.h>
 
+#include <linux/udrv_stub.h>
+
 #include "udrv_stub.h"
-#include "uapi/udrv_stub.h"
 
 #define UDRV_STUB_DMA_BITS_MIN	24
 #define UDRV_STUB_DMA_BITS_MAX	64

@@ -75,8 +75,9 @@
 #include <linux/slab.h>
 #include <linux/uio_driver.h>
 
+#include <linux/udrv_stub.h>
+
 #include "udrv_stub.h"
-#include "uapi/udrv_stub.h"
 
 /* An address_space (device node inode) through which a BAR was mapped. */
 struct udrv_stub_file {

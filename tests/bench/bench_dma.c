@@ -42,7 +42,7 @@
 #include <udrv/udrv.h>
 
 #include "bench.h"
-#include "udrv_stub.h"
+#include <linux/udrv_stub.h>
 
 #define PG 4096ul
 #define MiB (1ul << 20)

@@ -9,7 +9,7 @@
  *
  * What it does.  N worker threads each run a random sequence of operations
  * on the stub's two device nodes, /dev/uioN (BAR0, interrupt) and
- * /dev/udrv/<addr> (DMA buffers, kmod/uapi/udrv_stub.h):
+ * /dev/udrv/<addr> (DMA buffers, include/uapi/linux/udrv_stub.h):
  *   - open/close of both nodes (also stale ones, after an unbind);
  *   - every ioctl of the UAPI header and DMA_BUF_IOCTL_SYNC, each with six
  *     argument classes: valid, boundary (0, max, off-by-one sizes and
@@ -83,7 +83,7 @@
 
 #include <linux/dma-buf.h>
 
-#include <udrv_stub.h>
+#include <linux/udrv_stub.h>
 
 /* ---- limits and edu ---------------------------------------------------- */
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 tree() { # a fresh tree in $tmp/t: the real tools, lib and Makefile, a fake doc
 	rm -rf "$tmp/t"
 	mkdir -p "$tmp/t/examples/t" "$tmp/t/docs"
-	for f in tools lib Makefile; do ln -s "$src/$f" "$tmp/t/$f"; done
+	for f in tools lib include Makefile; do ln -s "$src/$f" "$tmp/t/$f"; done
 	printf '%s\n' 'int main(void)' '{' '	/* snippet: r */' '	return 0;' \
 		'	/* snippet end */' '}' >"$tmp/t/examples/t/a.c"
 	cp "$tmp/t/examples/t/a.c" "$tmp/t/examples/t/b.c"
@@ -69,7 +69,7 @@ edit() { # edit FILE SED-SCRIPT, on a fresh tree
 	sed -i "$2" "$tmp/t/$1"
 }
 
-echo "1..16"
+echo "1..17"
 tree
 run "a correct tree passes" 0 "checked 3 snippets (1 quoted regions, 2 C blocks compiled"
 edit docs/d.md 's/^return 0;/return 1;/'
@@ -103,5 +103,17 @@ edit docs/d.md 's/^\$ edu -s 0000:00:02.0 info/$ edu -s 0000:00:02.0 inf/'
 run "a command in a transcript's \$ line" 1 "docs/d.md:30: edu has no command inf"
 edit docs/d.md '/^#include <stdio.h>$/d'
 run "a block with its own #include gets no other" 1 "docs/d.md:22: the C block does not compile"
+# --update copies the region in: an empty block and a drifted one both come right.
+edit docs/d.md 's/^return 0;/return 1;/'
+n=$((n + 1))
+if "$checker" --update --cc "$cc" "$tmp/t" "$build" >"$tmp/out" 2>&1 &&
+	grep -qF "docs/d.md:4: updated from examples/t/a.c:r" "$tmp/out" &&
+	sed -n 5p "$tmp/t/docs/d.md" | grep -qx 'return 0;'; then
+	echo "ok $n - --update copies a drifted region in"
+else
+	echo "not ok $n - --update copies a drifted region in"
+	sed 's/^/# /' "$tmp/out"
+	fails=$((fails + 1))
+fi
 echo "# $((n - fails)) passed, $fails failed"
 [ $fails = 0 ]

@@ -3,7 +3,7 @@
  * udrv_stub DMA buffers, in the udrv-vm guest with profile stub, without
  * (meson test "stub-dma") and with an IOMMU ("stub-dma-iommu").  Raw
  * ioctls on /dev/udrv/<edu address> through the UAPI header
- * kmod/uapi/udrv_stub.h; the device is QEMU's edu, whose DMA engine
+ * include/uapi/linux/udrv_stub.h; the device is QEMU's edu, whose DMA engine
  * reaches 28 bits and copies up to 4 KiB (4095 bytes, see EDU_DMA_MAX)
  * between RAM and its own buffer at 0x40000:
  *   0x80 source, 0x88 destination, 0x90 count (64-bit registers),
@@ -41,7 +41,7 @@
 #include <linux/dma-buf.h>
 
 #include <cmocka.h>
-#include <udrv_stub.h>
+#include <linux/udrv_stub.h>
 
 #define KIB		1024ULL
 #define MIB		(1024ULL * 1024)

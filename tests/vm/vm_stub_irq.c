@@ -29,7 +29,7 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
-#include "udrv_stub.h"
+#include <linux/udrv_stub.h>
 
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE  0x60

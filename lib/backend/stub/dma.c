@@ -2,7 +2,7 @@
 /*
  * DMA buffers from udrv_stub: coherent memory (dma_alloc_coherent in the
  * kernel) handed over as a dma-buf fd with its bus address, through the
- * control device /dev/udrv/<address> (kmod/uapi/udrv_stub.h), mapped at a
+ * control device /dev/udrv/<address> (include/uapi/linux/udrv_stub.h), mapped at a
  * vaddr aligned as the bus address is (up to 2 MiB).
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include <linux/dma-buf.h>
 
-#include "udrv_stub.h"
+#include <linux/udrv_stub.h>
 
 #include "stub.h"
 

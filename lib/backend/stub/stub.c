@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * udrv_stub backend.  The device is /dev/uioN (uio/uio_dev.c) plus the
- * control device /dev/udrv/<address> (kmod/uapi/udrv_stub.h), through
+ * control device /dev/udrv/<address> (include/uapi/linux/udrv_stub.h), through
  * which BARs are mapped (uncached, or write-combining on request, around
  * the MSI-X table and PBA), bus mastering is turned on and off (the stub
  * never does it implicitly), interrupts are set up as INTx, MSI or MSI-X
@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "udrv_stub.h"
+#include <linux/udrv_stub.h>
 
 #include "stub.h"
 

@@ -2,7 +2,7 @@
 /*
  * udrv_stub backend: a UIO device (uio/uio_dev.h) plus the control device
  * /dev/udrv/<address> for BAR mappings, bus mastering, interrupt vectors
- * and DMA buffers (kmod/uapi/udrv_stub.h).
+ * and DMA buffers (include/uapi/linux/udrv_stub.h).
  */
 #ifndef UDRV_BACKEND_STUB_H
 #define UDRV_BACKEND_STUB_H
