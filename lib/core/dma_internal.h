@@ -37,7 +37,7 @@ enum udrv_dma_kind {
 #define UDRV_DMA_CHUNK_SIZE UDRV_HUGE_2M
 
 /* Records of freed OWN buffers a device keeps for its next ones (dma.c). */
-#define UDRV_DMA_SPARE_MAX 64
+#define UDRV_DMA_SPARE_MAX 1024 /* ~100 KiB at most */
 
 /*
  * dma_tree.c: file @b unless it overlaps a buffer (-EEXIST), or the tree

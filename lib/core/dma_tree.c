@@ -176,7 +176,12 @@ static struct udrv_dma_node *split(struct udrv_dma_tree *t, struct udrv_dma_node
 	struct udrv_dma_node *r = node_get(t);
 	unsigned int half = (FAN + 1) / 2;
 
-	/* The left keeps half entries after the insertion, the right the rest. */
+	/*
+	 * The left keeps half the entries after the insertion, the right the
+	 * rest, also at a node's end: buffers filed in address order and then
+	 * freed and mapped again at random (a driver's rings, then its I/O)
+	 * find room in half-full leaves instead of splitting full ones.
+	 */
 	if (i < half) {
 		move_tail(x, half - 1, r);
 		put_at(x, i, k, e, v);

@@ -231,6 +231,22 @@ static void test_tree_large(void **state)
 
 	(void)state;
 	assert_true(mem != MAP_FAILED && owner);
+	/* In address order first, freed in order. */
+	for (pg = 0; pg < PAGES; pg += 2) {
+		assert_int_equal(udrv_dma_map(&dev, mem + (size_t)pg * PG, PG, &owner[pg]), 0);
+		if (pg % 1000 == 0)
+			check_tree(pg / 2 + 1);
+	}
+	check_tree(PAGES / 2);
+	assert_int_equal(dev.dma.tree.height, 4);
+	for (pg = 0; pg < PAGES; pg += 2) {
+		if (pg)
+			assert_int_equal(udrv_dma_map(&dev, mem + (size_t)(pg - 1) * PG, 2 * PG, &b),
+					 -EEXIST);
+		udrv_dma_free(&dev, owner[pg]);
+		owner[pg] = NULL;
+	}
+	check_tree(0);
 	for (step = 0; step < STEPS; step++) {
 		pg = (unsigned int)rand_r(&seed) % PAGES;
 		/* Fill up for the first half, then churn and drain. */

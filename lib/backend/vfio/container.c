@@ -372,6 +372,28 @@ static void mag_drain_locked(struct udrv_vfio *v)
 }
 
 /*
+ * The device's magazine had no IOVA of @size: while the container's lock is
+ * held, take half a magazine more of them, so the next maps of that size
+ * (a driver filling its rings) do not come back for each.
+ */
+static void mag_refill_locked(struct udrv_vfio *v, uint64_t size, uint64_t align, uint64_t limit)
+{
+	unsigned int i;
+	uint64_t iova;
+
+	if (udrv_iova_mag_class(size) == UDRV_IOVA_MAG_CLASSES)
+		return;
+	for (i = 0; i < UDRV_IOVA_MAG_DEPTH / 2; i++) {
+		if (udrv_iova_alloc_below(&container.iova, size, align, limit, &iova))
+			return;
+		if (!udrv_iova_mag_put(&v->mag, iova, size)) {
+			udrv_iova_free(&container.iova, iova, size);
+			return;
+		}
+	}
+}
+
+/*
  * The container's space (the device's magazine had none, vfio.h).  If it
  * has no room, the magazine's IOVAs go back into it and it is asked once more.
  */
@@ -395,16 +417,30 @@ int udrv_vfio_container_iova_alloc(struct udrv_device *dev, uint64_t size, uint6
 		if (ret)
 			ret = udrv_err(-ret, "%s: no free IOVA range of %llu bytes below 0x%llx (the device's DMA mask): free buffers or raise the mask",
 				       dev->name, (unsigned long long)size, (unsigned long long)limit);
+		else
+			mag_refill_locked(v, size, align, limit);
 	}
 	pthread_mutex_unlock(&container.lock);
 	return ret;
 }
 
-void udrv_vfio_container_iova_free(uint64_t iova, uint64_t size)
+/*
+ * The magazine's class of @size is full: give back @iova and the newest
+ * half of the class, under one lock, so the next frees find room.
+ */
+void udrv_vfio_container_iova_free(struct udrv_device *dev, uint64_t iova, uint64_t size)
 {
+	struct udrv_vfio *v = udrv_vfio(dev);
+	unsigned int i;
+	uint64_t old;
+
 	pthread_mutex_lock(&container.lock);
-	if (container.iova_ready)
+	if (container.iova_ready) {
 		udrv_iova_free(&container.iova, iova, size);
+		for (i = 0; i < UDRV_IOVA_MAG_DEPTH / 2 &&
+		     udrv_iova_mag_get(&v->mag, size, 1, UINT64_MAX, &old); i++)
+			udrv_iova_free(&container.iova, old, size);
+	}
 	pthread_mutex_unlock(&container.lock);
 }
 

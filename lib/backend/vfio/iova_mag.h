@@ -11,7 +11,9 @@
  * small (UDRV_IOVA_MAG_DEPTH per size, sizes up to UDRV_IOVA_MAG_CLASSES
  * units: at most 1.1 MiB of address space per device) and goes back to the
  * container when the device is closed, or when the container cannot serve
- * one of the device's requests.
+ * one of the device's requests.  The container moves IOVAs in and out of it
+ * half a magazine at a time (container.c): a driver filling or emptying its
+ * rings takes the container's lock once every few buffers.
  */
 #ifndef UDRV_IOVA_MAG_H
 #define UDRV_IOVA_MAG_H

@@ -36,10 +36,12 @@ static inline struct udrv_vfio *udrv_vfio(struct udrv_device *dev)
  * Device addresses for type1 mappings: the device's magazine of freed IOVAs
  * (iova_mag.h) in front of the container's space (container.c); under the
  * device's DMA lock.  Inline: the magazine is the path of every small map.
+ * The container refills an empty class by half a magazine and takes half
+ * of a full one back, each under one lock.
  */
 int udrv_vfio_container_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
 				   uint64_t limit, uint64_t *iova);
-void udrv_vfio_container_iova_free(uint64_t iova, uint64_t size);
+void udrv_vfio_container_iova_free(struct udrv_device *dev, uint64_t iova, uint64_t size);
 
 static inline int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, uint64_t align,
 				       uint64_t limit, uint64_t *iova)
@@ -52,7 +54,7 @@ static inline int udrv_vfio_iova_alloc(struct udrv_device *dev, uint64_t size, u
 static inline void udrv_vfio_iova_free(struct udrv_device *dev, uint64_t iova, uint64_t size)
 {
 	if (!udrv_iova_mag_put(&udrv_vfio(dev)->mag, iova, size))
-		udrv_vfio_container_iova_free(iova, size);
+		udrv_vfio_container_iova_free(dev, iova, size);
 }
 
 /*
