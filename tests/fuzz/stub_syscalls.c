@@ -426,6 +426,23 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
  * device was unbound (or is being) since the mapping was made: the stub
  * revokes BAR and buffer mappings then.  SIGSEGV only if @want_segv.
  */
+/* What the kernel has mapped around @addr (/proc/self/maps), for a failure's report. */
+static void maps_around(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, lo, hi;
+	char line[256];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return;
+	fprintf(stderr, "/proc/self/maps within 4 MiB of %p:\n", addr);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &lo, &hi) == 2 &&
+		    hi + (4u << 20) > a && lo < a + (4u << 20))
+			fprintf(stderr, "  %s", line);
+	fclose(f);
+}
+
 static void judge_fault(struct tstate *ts, const struct maprec *m, int sig,
 			bool want_segv, const char *what)
 {
@@ -444,6 +461,7 @@ static void judge_fault(struct tstate *ts, const struct maprec *m, int sig,
 		EVENT(EV_SIGBUS);
 		return;
 	}
+	maps_around(fault_addr);
 	fail(ts, "%s: unexpected %s code %d at %p (%s mapping %p+%#zx, prot %d%s%s, "
 	     "generation %" PRIu64 ", now %" PRIu64 ")", what,
 	     sig == SIGBUS ? "SIGBUS" : "SIGSEGV", fault_code, fault_addr,
