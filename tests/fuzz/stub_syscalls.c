@@ -307,6 +307,7 @@ struct maprec {
 	uint64_t gen;		/* bind_gen when mapped */
 	uint64_t off;		/* BAR or buffer offset of addr */
 	uint64_t buf_id;	/* MAP_BUF */
+	bool ghost;		/* in a forked child: the parent's buffer mapping, not inherited */
 };
 
 struct tstate {
@@ -756,8 +757,14 @@ static void close_buf(struct tstate *ts, struct bufrec *b)
 
 static void drop_map(struct maprec *m)
 {
-	x_munmap(m->addr, m->len);
+	/*
+	 * A ghost's range is not this process's: a mapping of the child's own
+	 * may be there now (the kernel reuses the gap), and must stay.
+	 */
+	if (!m->ghost)
+		x_munmap(m->addr, m->len);
 	m->type = MAP_NONE;
+	m->ghost = false;
 }
 
 /* Let go of everything: before a hold window and at the end. */
@@ -2260,6 +2267,10 @@ static void child_run(struct tstate *ts, bool will_be_killed)
 	int n = 4 + (int)rn(&ts->rng, 16), k, i;
 
 	ts->child = true;
+	/* Buffer mappings are VM_DONTCOPY: the child has only the records. */
+	for (i = 0; i < MAX_MAP; i++)
+		if (ts->map[i].type != MAP_NONE && ts->map[i].type != MAP_BAR)
+			ts->map[i].ghost = true;
 	for (k = 0; k < n; k++) {
 		ts->nops++;
 		switch (rn(&ts->rng, 6)) {
