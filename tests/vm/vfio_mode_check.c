@@ -25,17 +25,8 @@
 
 #include <udrv/udrv.h>
 
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE  0x60
-#define EDU_IRQ_ACK    0x64
-#define EDU_DMA_SRC    0x80
-#define EDU_DMA_DST    0x88
-#define EDU_DMA_COUNT  0x90
-#define EDU_DMA_CMD    0x98
-#define EDU_DMA_RUN    0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUF        0x40000
-#define MASK_BITS      28
+#include "edu_dma.h"
+
 #define ROUNDS         5
 #define ITERS          200
 
@@ -45,21 +36,11 @@ static int die(const char *what)
 	exit(1);
 }
 
-static void edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
+static void edu_dma(struct udrv_device *dev, void *bar0, uint64_t src, uint64_t dst,
+		    uint64_t count, uint32_t cmd)
 {
-	int spins = 0;
-
-	udrv_write64(bar0, EDU_DMA_SRC, src);
-	udrv_write64(bar0, EDU_DMA_DST, dst);
-	udrv_write64(bar0, EDU_DMA_COUNT, count);
-	udrv_write32(bar0, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-	while (udrv_read32(bar0, EDU_DMA_CMD) & EDU_DMA_RUN) {
-		if (++spins > 5000) {
-			fprintf(stderr, "vfio_mode_check: edu DMA did not finish in 5 s\n");
-			exit(1);
-		}
-		usleep(1000);
-	}
+	if (edu_dma_run(dev, bar0, src, dst, count, cmd))
+		die("edu DMA");
 }
 
 static enum udrv_vfio_mode parse_mode(const char *s)
@@ -87,7 +68,7 @@ static struct udrv_device *open_mode(const char *addr, enum udrv_vfio_mode mode,
 	}
 	if (bar0 && udrv_bar_map(dev, 0, bar0, NULL))
 		die("udrv_bar_map");
-	if (udrv_dma_set_mask(dev, MASK_BITS) || udrv_set_bus_master(dev, 1))
+	if (udrv_dma_set_mask(dev, EDU_DMA_BITS) || udrv_set_bus_master(dev, 1))
 		die("mask / bus master");
 	return dev;
 }
@@ -106,7 +87,7 @@ static void check(const char *addr, enum udrv_vfio_mode mode)
 
 		if (udrv_dma_alloc(dev, sizes[i], &b))
 			die("udrv_dma_alloc");
-		if (b->iova + b->size - 1 >= 1ULL << MASK_BITS) {
+		if (b->iova + b->size - 1 >= 1ULL << EDU_DMA_BITS) {
 			fprintf(stderr, "vfio_mode_check: buffer at 0x%llx is above the mask\n",
 				(unsigned long long)b->iova);
 			exit(1);
@@ -120,9 +101,9 @@ static void check(const char *addr, enum udrv_vfio_mode mode)
 
 			for (k = 0; k < n; k++)
 				want[k] = p[out + k] = rand_r(&seed);
-			edu_dma(bar0, b->iova + out, EDU_BUF, n, 0);
+			edu_dma(dev, bar0, b->iova + out, EDU_BUF_ADDR, n, 0);
 			memset(p + back, 0, n);
-			edu_dma(bar0, EDU_BUF, b->iova + back, n, EDU_DMA_TO_RAM);
+			edu_dma(dev, bar0, EDU_BUF_ADDR, b->iova + back, n, EDU_DMA_TO_RAM);
 			if (memcmp(p + back, want, n)) {
 				fprintf(stderr, "vfio_mode_check: %zu-byte buffer: round trip %u differs\n",
 					sizes[i], r);
@@ -135,10 +116,10 @@ static void check(const char *addr, enum udrv_vfio_mode mode)
 	if (udrv_irq_enable(dev, UDRV_IRQ_MSI, 1) < 0)
 		die("udrv_irq_enable(MSI)");
 	for (i = 0; i < 1000; i++) {
-		udrv_write32(bar0, EDU_IRQ_RAISE, 1);
+		udrv_write32(bar0, EDU_REG_IRQ_RAISE, 1);
 		if (udrv_irq_wait(dev, 0, 5000, &events) || events != 1)
 			die("udrv_irq_wait");
-		udrv_write32(bar0, EDU_IRQ_ACK, 1);
+		udrv_write32(bar0, EDU_REG_IRQ_ACK, 1);
 		udrv_irq_rearm(dev, 0);
 	}
 	printf("# %s: 1000 MSIs, 1000 counted\n", udrv_vfio_mode_name(mode));

@@ -22,17 +22,10 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
+#include "edu_dma.h"
 #include "fds.h"
 #include "nobody.h"
 
-#define EDU_DMA_SRC   0x80
-#define EDU_DMA_DST   0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD   0x98
-#define EDU_DMA_RUN   1
-#define EDU_DMA_TO_RAM 2
-#define EDU_BUF       0x40000
-#define MASK_BITS     28
 #define ROUNDS        4
 
 static const char *edu, *profile;
@@ -47,21 +40,12 @@ static void put(const char *path, const char *val)
 	}
 }
 
-static void edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
+/* One transfer, waited for; a test failure if edu does not finish. */
+static void edu_dma(struct udrv_device *dev, void *bar0, uint64_t src, uint64_t dst,
+		    uint64_t count, uint32_t cmd)
 {
-	struct timespec start, now;
-
-	udrv_write64(bar0, EDU_DMA_SRC, src);
-	udrv_write64(bar0, EDU_DMA_DST, dst);
-	udrv_write64(bar0, EDU_DMA_COUNT, count);
-	udrv_write32(bar0, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (udrv_read32(bar0, EDU_DMA_CMD) & EDU_DMA_RUN) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > 5)
-			fail_msg("edu DMA did not finish in 5 s");
-		usleep(1000);
-	}
+	if (edu_dma_run(dev, bar0, src, dst, count, cmd))
+		fail_msg("%s", udrv_last_error());
 }
 
 static void test_buffers(void **state)
@@ -76,7 +60,7 @@ static void test_buffers(void **state)
 	(void)state;
 	if (udrv_open(edu, NULL, &dev) || udrv_bar_map(dev, 0, &bar0, NULL))
 		fail_msg("%s", udrv_last_error());
-	assert_int_equal(udrv_dma_set_mask(dev, MASK_BITS), 0);
+	assert_int_equal(udrv_dma_set_mask(dev, EDU_DMA_BITS), 0);
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
 	for (i = 0; i < 3; i++) {
 		struct udrv_dma *b;
@@ -89,7 +73,7 @@ static void test_buffers(void **state)
 		printf("# %s: %zu bytes at iova 0x%llx (size %zu)\n", profile, sizes[i],
 		       (unsigned long long)b->iova, b->size);
 		assert_true(b->size >= sizes[i]);
-		assert_true(b->iova + b->size - 1 < (1ULL << MASK_BITS));
+		assert_true(b->iova + b->size - 1 < (1ULL << EDU_DMA_BITS));
 		for (k = 0; k < b->size; k += 4096)
 			assert_int_equal(((unsigned char *)b->vaddr)[k], 0);
 		assert_int_equal(udrv_dma_addr(dev, (char *)b->vaddr + b->size - 1, &iova), 0);
@@ -108,9 +92,9 @@ static void test_buffers(void **state)
 		for (k = 0; k < n; k++)
 			want[k] = p[out + k] = rand_r(&seed);
 		assert_int_equal(udrv_dma_sync_for_device(dev, b), 0);
-		edu_dma(bar0, b->iova + out, EDU_BUF, n, 0);
+		edu_dma(dev, bar0, b->iova + out, EDU_BUF_ADDR, n, 0);
 		memset(p + back, 0, n);
-		edu_dma(bar0, EDU_BUF, b->iova + back, n, EDU_DMA_TO_RAM);
+		edu_dma(dev, bar0, EDU_BUF_ADDR, b->iova + back, n, EDU_DMA_TO_RAM);
 		assert_int_equal(udrv_dma_sync_for_cpu(dev, b), 0);
 		assert_memory_equal(p + back, want, n);
 		free(want);
@@ -189,7 +173,7 @@ static void test_vfio_extras(void **state)
 		printf("# skipped: IOMMU mappings (no-IOMMU mode)\n");
 		skip();
 	}
-	assert_int_equal(udrv_dma_set_mask(dev, MASK_BITS), 0);
+	assert_int_equal(udrv_dma_set_mask(dev, EDU_DMA_BITS), 0);
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
 
 	huge0 = proc_value("/proc/meminfo", "HugePages_Free:");
@@ -212,9 +196,9 @@ static void test_vfio_extras(void **state)
 	assert_null(twice);
 	for (k = 0; k < 100; k++)
 		own[300 + k] = (unsigned char)(k * 7 + 1);
-	edu_dma(bar0, mine->iova + 300, EDU_BUF, 100, 0);
+	edu_dma(dev, bar0, mine->iova + 300, EDU_BUF_ADDR, 100, 0);
 	memset(own + 300, 0, 100);
-	edu_dma(bar0, EDU_BUF, mine->iova + 60000, 100, EDU_DMA_TO_RAM);
+	edu_dma(dev, bar0, EDU_BUF_ADDR, mine->iova + 60000, 100, EDU_DMA_TO_RAM);
 	for (k = 0; k < 100; k++)
 		assert_int_equal(own[60000 + k], (unsigned char)(k * 7 + 1));
 	printf("# own memory mapped at iova 0x%llx: DMA round trip ok\n",
@@ -227,13 +211,13 @@ static void test_vfio_extras(void **state)
 	assert_int_equal(udrv_dma_alloc(dev, 4096, &canary), 0);
 	memset(canary->vaddr, 0x5a, 4096);
 	memset(own, 0x5a, 4096);
-	edu_dma(bar0, EDU_BUF, (1ULL << MASK_BITS) - 0x10000, 256, EDU_DMA_TO_RAM);
+	edu_dma(dev, bar0, EDU_BUF_ADDR, (1ULL << EDU_DMA_BITS) - 0x10000, 256, EDU_DMA_TO_RAM);
 	for (k = 0; k < 4096; k++) {
 		assert_int_equal(((unsigned char *)canary->vaddr)[k], 0x5a);
 		assert_int_equal(own[k], 0x5a);
 	}
 	printf("# DMA to unmapped IOVA 0x%llx: blocked, buffers intact\n",
-	       (unsigned long long)((1ULL << MASK_BITS) - 0x10000));
+	       (unsigned long long)((1ULL << EDU_DMA_BITS) - 0x10000));
 
 	udrv_dma_free(dev, mine);
 	assert_int_equal(own[0], 0x5a); /* still the caller's memory */
@@ -285,7 +269,7 @@ static void test_streaming(void **state)
 	(void)state;
 	if (udrv_open(edu, NULL, &dev) || udrv_bar_map(dev, 0, &bar0, NULL))
 		fail_msg("%s", udrv_last_error());
-	assert_int_equal(udrv_dma_set_mask(dev, MASK_BITS), 0);
+	assert_int_equal(udrv_dma_set_mask(dev, EDU_DMA_BITS), 0);
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
 	snprintf(grp, sizeof(grp), "/sys/bus/pci/devices/%s/iommu_group", edu);
 	for (i = 0; i < 2; i++) {
@@ -305,11 +289,11 @@ static void test_streaming(void **state)
 		for (k = 0; k < 4095; k++)
 			p[k] = (unsigned char)(k * 13 + i);
 		assert_int_equal(udrv_dma_sync_for_device(dev, b), 0);
-		edu_dma(bar0, b->iova, EDU_BUF, 4095, 0);
+		edu_dma(dev, bar0, b->iova, EDU_BUF_ADDR, 4095, 0);
 		assert_int_equal(udrv_dma_sync_for_cpu(dev, b), 0);
 		memset(p, 0, 4095);
 		assert_int_equal(udrv_dma_sync_for_device(dev, b), 0);
-		edu_dma(bar0, EDU_BUF, b->iova + b->size - 4095, 4095, EDU_DMA_TO_RAM);
+		edu_dma(dev, bar0, EDU_BUF_ADDR, b->iova + b->size - 4095, 4095, EDU_DMA_TO_RAM);
 		assert_int_equal(udrv_dma_sync_for_cpu(dev, b), 0);
 		for (k = 0; k < 4095; k++)
 			assert_int_equal(p[b->size - 4095 + k], (unsigned char)(k * 13 + i));

@@ -30,37 +30,23 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
-#define EDU_DMA_SRC   0x80
-#define EDU_DMA_DST   0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD   0x98
-#define EDU_DMA_RUN   1
-#define EDU_DMA_TO_RAM 2
-#define EDU_BUF       0x40000
-#define MASK_BITS     28
+#include "edu_dma.h"
+
 #define NBLOCKS       600
 #define NBUFS         1000
 
 static const char *edu, *profile;
 
-static void edu_dma(void *bar0, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
+/* One transfer, waited for; a test failure if edu does not finish. */
+static void edu_dma(struct udrv_device *dev, void *bar0, uint64_t src, uint64_t dst,
+		    uint64_t count, uint32_t cmd)
 {
-	struct timespec start, now;
-
-	udrv_write64(bar0, EDU_DMA_SRC, src);
-	udrv_write64(bar0, EDU_DMA_DST, dst);
-	udrv_write64(bar0, EDU_DMA_COUNT, count);
-	udrv_write32(bar0, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (udrv_read32(bar0, EDU_DMA_CMD) & EDU_DMA_RUN) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > 5)
-			fail_msg("edu DMA did not finish in 5 s");
-	}
+	if (edu_dma_run(dev, bar0, src, dst, count, cmd))
+		fail_msg("%s", udrv_last_error());
 }
 
 /* Random bytes from @from out to edu and back into @to: every byte checked. */
-static void round_trip(void *bar0, const struct udrv_dma *from, const struct udrv_dma *to,
+static void round_trip(struct udrv_device *dev, void *bar0, const struct udrv_dma *from, const struct udrv_dma *to,
 		       size_t n, unsigned int *seed)
 {
 	unsigned char *want = malloc(n), *p = from->vaddr;
@@ -69,9 +55,9 @@ static void round_trip(void *bar0, const struct udrv_dma *from, const struct udr
 	assert_non_null(want);
 	for (k = 0; k < n; k++)
 		want[k] = p[k] = (unsigned char)rand_r(seed);
-	edu_dma(bar0, from->iova, EDU_BUF, n, 0);
+	edu_dma(dev, bar0, from->iova, EDU_BUF_ADDR, n, 0);
 	memset(to->vaddr, 0, n);
-	edu_dma(bar0, EDU_BUF, to->iova, n, EDU_DMA_TO_RAM);
+	edu_dma(dev, bar0, EDU_BUF_ADDR, to->iova, n, EDU_DMA_TO_RAM);
 	assert_memory_equal(to->vaddr, want, n);
 	free(want);
 }
@@ -94,7 +80,7 @@ static void open_edu(struct udrv_device **dev, void **bar0)
 {
 	if (udrv_open(edu, NULL, dev) || udrv_bar_map(*dev, 0, bar0, NULL))
 		fail_msg("%s", udrv_last_error());
-	assert_int_equal(udrv_dma_set_mask(*dev, MASK_BITS), 0);
+	assert_int_equal(udrv_dma_set_mask(*dev, EDU_DMA_BITS), 0);
 	assert_int_equal(udrv_set_bus_master(*dev, 1), 0);
 }
 
@@ -117,12 +103,12 @@ static void test_pool_boundary(void **state)
 		assert_int_equal(b[i]->iova / 4096, (b[i]->iova + 511) / 4096);
 		assert_int_equal(b[i]->iova & 7, 0);
 		assert_int_equal((uintptr_t)b[i]->vaddr & 7, 0);
-		assert_true(b[i]->iova + 511 < (1ULL << MASK_BITS));
+		assert_true(b[i]->iova + 511 < (1ULL << EDU_DMA_BITS));
 		assert_int_equal(udrv_dma_addr(dev, (char *)b[i]->vaddr + 511, &iova), 0);
 		assert_int_equal(iova, b[i]->iova + 511);
 	}
 	for (i = 0; i < 40; i++)
-		round_trip(bar0, b[rand_r(&seed) % NBLOCKS], b[rand_r(&seed) % NBLOCKS], 512, &seed);
+		round_trip(dev, bar0, b[rand_r(&seed) % NBLOCKS], b[rand_r(&seed) % NBLOCKS], 512, &seed);
 	/* Freed blocks are handed out again, still inside the boundary. */
 	for (i = 0; i < NBLOCKS; i += 2)
 		udrv_dma_pool_free(pool, b[i]);
@@ -132,7 +118,7 @@ static void test_pool_boundary(void **state)
 		assert_int_equal(b[i]->iova / 4096, (b[i]->iova + 511) / 4096);
 	}
 	for (i = 0; i < 20; i++)
-		round_trip(bar0, b[rand_r(&seed) % NBLOCKS], b[rand_r(&seed) % NBLOCKS], 512, &seed);
+		round_trip(dev, bar0, b[rand_r(&seed) % NBLOCKS], b[rand_r(&seed) % NBLOCKS], 512, &seed);
 	for (i = 0; i < NBLOCKS; i++)
 		udrv_dma_pool_free(pool, b[i]);
 	assert_int_equal(udrv_dma_pool_destroy(pool), 0);
@@ -157,15 +143,15 @@ static void test_carved(void **state)
 		if (udrv_dma_alloc(dev, 4096, &b[i]))
 			fail_msg("buffer %u: %s", i, udrv_last_error());
 		assert_int_equal(b[i]->iova & 4095, 0);
-		assert_true(b[i]->iova + 4095 < (1ULL << MASK_BITS));
+		assert_true(b[i]->iova + 4095 < (1ULL << EDU_DMA_BITS));
 	}
 	during = huge_free();
 	printf("# %s: %d live 4 KiB buffers took %ld huge pages\n", profile, NBUFS, before - during);
 	if (!strcmp(profile, "uio"))
 		assert_true(before - during <= 4);
-	round_trip(bar0, b[0], b[NBUFS - 1], 4095, &seed);
-	round_trip(bar0, b[NBUFS / 2], b[1], 4095, &seed);
-	round_trip(bar0, b[NBUFS - 1], b[NBUFS / 2], 4095, &seed);
+	round_trip(dev, bar0, b[0], b[NBUFS - 1], 4095, &seed);
+	round_trip(dev, bar0, b[NBUFS / 2], b[1], 4095, &seed);
+	round_trip(dev, bar0, b[NBUFS - 1], b[NBUFS / 2], 4095, &seed);
 	/* Free in a scattered order; then a buffer aligned beyond a page. */
 	for (i = 0; i < NBUFS; i++)
 		udrv_dma_free(dev, b[(i * 7) % NBUFS]);
@@ -173,7 +159,7 @@ static void test_carved(void **state)
 	assert_int_equal(al->iova & 65535, 0);
 	assert_int_equal((uintptr_t)al->vaddr & 65535, 0);
 	assert_int_equal(udrv_dma_alloc(dev, 4096, &b[0]), 0);
-	round_trip(bar0, al, b[0], 4095, &seed);
+	round_trip(dev, bar0, al, b[0], 4095, &seed);
 	udrv_dma_free(dev, b[0]);
 	udrv_dma_free(dev, al);
 	if (!strcmp(profile, "uio"))

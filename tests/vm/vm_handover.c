@@ -42,19 +42,8 @@
 #include <cmocka.h>
 #include <udrv/udrv.h>
 
-#define EDU_FACT       0x08
-#define EDU_STATUS     0x20
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE  0x60
-#define EDU_IRQ_ACK    0x64
-#define EDU_DMA_SRC    0x80
-#define EDU_DMA_DST    0x88
-#define EDU_DMA_COUNT  0x90
-#define EDU_DMA_CMD    0x98
-#define EDU_DMA_RUN    1
-#define EDU_DMA_TO_RAM 2
-#define EDU_BUF        0x40000
-#define MASK_BITS      28
+#include "edu_dma.h"
+
 #define LEN            4095	/* QEMU 7.2 aborts on a full 4096-byte transfer */
 
 static const char *edu, *edu2, *profile;
@@ -73,21 +62,10 @@ static uint16_t sysfs_command(const char *addr)
 	return cmd;
 }
 
-/* One transfer, waited for (no cmocka: children call it too). */
-static int edu_dma_wait(struct udrv_device *dev, void *bar0, uint64_t src, uint64_t dst,
-			uint32_t count, uint32_t cmd)
-{
-	udrv_write64(bar0, EDU_DMA_SRC, src);
-	udrv_write64(bar0, EDU_DMA_DST, dst);
-	udrv_write64(bar0, EDU_DMA_COUNT, count);
-	udrv_write32(bar0, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-	return udrv_poll32(dev, bar0, EDU_DMA_CMD, EDU_DMA_RUN, 0, 1000, 5000000, NULL);
-}
-
 static void edu_dma(struct udrv_device *dev, void *bar0, uint64_t src, uint64_t dst,
 		    uint32_t count, uint32_t cmd)
 {
-	if (edu_dma_wait(dev, bar0, src, dst, count, cmd))
+	if (edu_dma_run(dev, bar0, src, dst, count, cmd))
 		fail_msg("%s", udrv_last_error());
 }
 
@@ -98,7 +76,7 @@ static int edu_quiesce(struct udrv_device *dev, void *arg)
 	int ret = udrv_bar_map(dev, 0, &bar0, NULL);
 
 	(void)arg;
-	return ret ? ret : udrv_poll32(dev, bar0, EDU_DMA_CMD, EDU_DMA_RUN, 0, 1000, 2000000, NULL);
+	return ret ? ret : udrv_poll32(dev, bar0, EDU_REG_DMA_CMD, EDU_DMA_RUN, 0, 1000, 2000000, NULL);
 }
 
 static struct udrv_device *open_edu(const char *addr, void **bar0)
@@ -106,7 +84,7 @@ static struct udrv_device *open_edu(const char *addr, void **bar0)
 	struct udrv_device *dev;
 
 	if (udrv_open(addr, NULL, &dev) || udrv_bar_map(dev, 0, bar0, NULL) ||
-	    udrv_dma_set_mask(dev, MASK_BITS))
+	    udrv_dma_set_mask(dev, EDU_DMA_BITS))
 		fail_msg("%s", udrv_last_error());
 	return dev;
 }
@@ -121,8 +99,8 @@ static int try_round_trip(struct udrv_device *dev, void *bar0, struct udrv_dma *
 	for (k = 0; k < n; k++)
 		p[k] = (unsigned char)(k * 7 + seed);
 	memset(p + back, 0, n);
-	if (edu_dma_wait(dev, bar0, b->iova, EDU_BUF, n, 0) ||
-	    edu_dma_wait(dev, bar0, EDU_BUF, b->iova + back, n, EDU_DMA_TO_RAM)) {
+	if (edu_dma_run(dev, bar0, b->iova, EDU_BUF_ADDR, n, 0) ||
+	    edu_dma_run(dev, bar0, EDU_BUF_ADDR, b->iova + back, n, EDU_DMA_TO_RAM)) {
 		fprintf(stderr, "%s\n", udrv_last_error());
 		return 1;
 	}
@@ -176,10 +154,10 @@ static void test_command_restored(void **state)
 	assert_int_equal(nvec, 1);
 	assert_int_equal(kind, strcmp(profile, "uio") ? UDRV_IRQ_MSI : UDRV_IRQ_INTX);
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
-	udrv_write32(bar0, EDU_IRQ_RAISE, 1);
+	udrv_write32(bar0, EDU_REG_IRQ_RAISE, 1);
 	if (udrv_irq_wait(dev, 0, 5000, &events))
 		fail_msg("%s", udrv_last_error());
-	udrv_write32(bar0, EDU_IRQ_ACK, 1);
+	udrv_write32(bar0, EDU_REG_IRQ_ACK, 1);
 	assert_int_equal(udrv_irq_rearm(dev, 0), 0);
 	during = sysfs_command(edu);
 	udrv_close(dev);
@@ -208,20 +186,20 @@ static void test_forgotten_master(void **state)
 	/* Mastering on: fill edu's buffer with 0x11 and check it. */
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
 	memset(p, 0x11, LEN);
-	edu_dma(dev, bar0, b->iova, EDU_BUF, LEN, 0);
+	edu_dma(dev, bar0, b->iova, EDU_BUF_ADDR, LEN, 0);
 	assert_int_equal(udrv_set_bus_master(dev, 0), 0);
 
 	/* Off (as a driver that forgot it): device -> RAM writes nothing ... */
 	memset(p + 4096, 0, LEN);
-	edu_dma(dev, bar0, EDU_BUF, b->iova + 4096, LEN, EDU_DMA_TO_RAM);
+	edu_dma(dev, bar0, EDU_BUF_ADDR, b->iova + 4096, LEN, EDU_DMA_TO_RAM);
 	for (k = 0; k < LEN; k++)
 		moved += p[4096 + k] != 0;
 	/* ... and RAM -> device reads nothing: edu's buffer is not 0x22 afterwards. */
 	memset(p, 0x22, LEN);
-	edu_dma(dev, bar0, b->iova, EDU_BUF, LEN, 0);
+	edu_dma(dev, bar0, b->iova, EDU_BUF_ADDR, LEN, 0);
 	assert_int_equal(udrv_set_bus_master(dev, 1), 0);
 	memset(p + 4096, 0, LEN);
-	edu_dma(dev, bar0, EDU_BUF, b->iova + 4096, LEN, EDU_DMA_TO_RAM);
+	edu_dma(dev, bar0, EDU_BUF_ADDR, b->iova + 4096, LEN, EDU_DMA_TO_RAM);
 	for (k = 0; k < LEN; k++)
 		moved += p[4096 + k] == 0x22;
 	printf("# %s: without bus mastering both transfers completed and moved %zu bytes\n",
@@ -231,14 +209,14 @@ static void test_forgotten_master(void **state)
 	/* An MSI is a memory write: not delivered without mastering; INTx is. */
 	assert_int_equal(udrv_set_bus_master(dev, 0), 0);
 	assert_true(udrv_irq_enable(dev, UDRV_IRQ_BEST, 1) > 0);
-	udrv_write32(bar0, EDU_IRQ_RAISE, 2);
+	udrv_write32(bar0, EDU_REG_IRQ_RAISE, 2);
 	ret = udrv_irq_wait(dev, 0, 300, &events);
 	printf("# %s: %s interrupt without bus mastering: %s\n", profile,
 	       udrv_irq_type_name(udrv_irq_enabled(dev, NULL)), ret ? udrv_last_error() : "delivered");
 	assert_int_equal(ret, udrv_irq_enabled(dev, NULL) == UDRV_IRQ_INTX ? 0 : -ETIMEDOUT);
 	if (ret)
 		assert_non_null(strstr(udrv_last_error(), edu));
-	udrv_write32(bar0, EDU_IRQ_ACK, 2);
+	udrv_write32(bar0, EDU_REG_IRQ_ACK, 2);
 	udrv_close(dev);
 }
 
@@ -250,12 +228,12 @@ static void test_poll_factorial(void **state)
 
 	(void)state;
 	dev = open_edu(edu, &bar0);
-	udrv_write32(bar0, EDU_FACT, 10);
-	if (udrv_poll32(dev, bar0, EDU_STATUS, 1, 0, 10, 1000000, &v))
+	udrv_write32(bar0, EDU_REG_FACTORIAL, 10);
+	if (udrv_poll32(dev, bar0, EDU_REG_STATUS, 1, 0, 10, 1000000, &v))
 		fail_msg("%s", udrv_last_error());
-	assert_int_equal(udrv_read32(bar0, EDU_FACT), 3628800);
+	assert_int_equal(udrv_read32(bar0, EDU_REG_FACTORIAL), 3628800);
 	/* The busy bit never comes back by itself: a timeout, named. */
-	assert_int_equal(udrv_poll32(dev, bar0, EDU_STATUS, 1, 1, 100, 20000, &v), -ETIMEDOUT);
+	assert_int_equal(udrv_poll32(dev, bar0, EDU_REG_STATUS, 1, 1, 100, 20000, &v), -ETIMEDOUT);
 	printf("# %s: %s\n", profile, udrv_last_error());
 	assert_non_null(strstr(udrv_last_error(), edu));
 	assert_non_null(strstr(udrv_last_error(), "register 0x20"));
@@ -283,7 +261,7 @@ static int fork_child(struct udrv_device *parent_dev)
 	if (bad)
 		return bad;
 	CHECK(udrv_bar_map(mine, 0, &bar0, NULL) == 0);
-	CHECK(udrv_dma_set_mask(mine, MASK_BITS) == 0);
+	CHECK(udrv_dma_set_mask(mine, EDU_DMA_BITS) == 0);
 	CHECK(udrv_dma_alloc(mine, 4096, &b) == 0);
 	CHECK(udrv_set_bus_master(mine, 1) == 0);
 	if (bad)
@@ -360,22 +338,22 @@ static size_t killed_then_next(bool with_quiesce)
 	if (!pid) {
 		/* No cmocka in the child: a failure is its exit status. */
 		if (udrv_open(edu, NULL, &dev) || udrv_bar_map(dev, 0, &bar0, NULL) ||
-		    udrv_dma_set_mask(dev, MASK_BITS) || udrv_dma_alloc(dev, 4096, &b) ||
+		    udrv_dma_set_mask(dev, EDU_DMA_BITS) || udrv_dma_alloc(dev, 4096, &b) ||
 		    udrv_set_bus_master(dev, 1)) {
 			fprintf(stderr, "killed child: %s\n", udrv_last_error());
 			_exit(1);
 		}
 		memset(b->vaddr, 0xa5, LEN);
-		if (edu_dma_wait(dev, bar0, b->iova, EDU_BUF, LEN, 0))	/* edu's buffer: 0xa5 */
+		if (edu_dma_run(dev, bar0, b->iova, EDU_BUF_ADDR, LEN, 0))	/* edu's buffer: 0xa5 */
 			_exit(1);
 		memset(b->vaddr, 0, LEN);
 		if (write(p[1], &b->iova, sizeof(b->iova)) != sizeof(b->iova))
 			_exit(1);
 		/* Start device -> RAM (it runs 100 ms later in QEMU) and die. */
-		udrv_write64(bar0, EDU_DMA_SRC, EDU_BUF);
-		udrv_write64(bar0, EDU_DMA_DST, b->iova);
-		udrv_write64(bar0, EDU_DMA_COUNT, LEN);
-		udrv_write32(bar0, EDU_DMA_CMD, EDU_DMA_TO_RAM | EDU_DMA_RUN);
+		udrv_write64(bar0, EDU_REG_DMA_SRC, EDU_BUF_ADDR);
+		udrv_write64(bar0, EDU_REG_DMA_DST, b->iova);
+		udrv_write64(bar0, EDU_REG_DMA_COUNT, LEN);
+		udrv_write32(bar0, EDU_REG_DMA_CMD, EDU_DMA_TO_RAM | EDU_DMA_RUN);
 		raise(SIGKILL);
 		_exit(1);
 	}
