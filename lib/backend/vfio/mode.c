@@ -92,11 +92,11 @@ static bool noiommu_enabled(void)
 	return !udrv_sysfs_read_str(path, val, sizeof(val)) && (val[0] == 'Y' || val[0] == '1');
 }
 
-static void what_is_offered(const char *name, int group, bool bound, struct offer *o)
+/* The group part of @o: whether there is one, and whether it is a no-IOMMU group. */
+static void offer_group(int group, struct offer *o)
 {
 	char path[PATH_MAX];
 
-	memset(o, 0, sizeof(*o));
 	if (group >= 0) {
 		o->group = true;
 		udrv_vfio_group_path(group, path, sizeof(path), &o->noiommu);
@@ -104,6 +104,12 @@ static void what_is_offered(const char *name, int group, bool bound, struct offe
 		/* vfio-pci makes a no-IOMMU group when it binds, if the mode is on. */
 		o->noiommu = o->group = noiommu_enabled();
 	}
+}
+
+static void what_is_offered(const char *name, int group, bool bound, struct offer *o)
+{
+	memset(o, 0, sizeof(*o));
+	offer_group(group, o);
 	offer_cdev(name, bound, o);
 }
 
@@ -176,14 +182,12 @@ int udrv_vfio_open_device(struct udrv_device *dev, struct udrv_vfio *v)
 	struct offer o;
 	int ret;
 
-	if (dev->opts.vfio_mode == UDRV_VFIO_AUTO && v->group_id >= 0) {
-		/* Without iommufd the group's node decides, and opening it tells which it is. */
-		memset(&o, 0, sizeof(o));
-		offer_cdev(dev->name, true, &o);
-		if (!o.cdev)
-			return open_in_container(dev, v);
-	}
-	what_is_offered(dev->name, v->group_id, true, &o);
+	memset(&o, 0, sizeof(o));
+	offer_cdev(dev->name, true, &o);
+	/* Without iommufd the group's node decides, and opening it tells which it is. */
+	if (dev->opts.vfio_mode == UDRV_VFIO_AUTO && v->group_id >= 0 && !o.cdev)
+		return open_in_container(dev, v);
+	offer_group(v->group_id, &o);
 	ret = choose(dev->name, dev->opts.vfio_mode, &o);
 	if (ret < 0)
 		return ret;
