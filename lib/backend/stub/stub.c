@@ -113,14 +113,16 @@ static int stub_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_b
 	struct udrv_range holes[2], ranges[UDRV_BAR_MAX_RANGES];
 	unsigned int nholes = 0, nranges = 0;
 	uint64_t flags = map->want & UDRV_BAR_MAP_WC ? UDRV_STUB_MMAP_WC : 0;
-	struct udrv_bar_info info;
+	struct udrv_bar_info info, *cached;
 	size_t pgoff, len;
 	void *base;
 	int fd, ret;
 
-	ret = udrv_sysfs_bar_info(dev, bar, &info);
+	/* Described by udrv_bar_map() just before: no second read of sysfs. */
+	ret = udrv_bar_cached_info(dev, bar, &cached);
 	if (ret)
 		return ret;
+	info = *cached;
 	fd = udrv_stub_ctl(dev);
 	if (fd < 0)
 		return fd;

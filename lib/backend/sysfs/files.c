@@ -87,15 +87,17 @@ ssize_t udrv_sysfs_config_write(struct udrv_device *dev, const void *buf, size_t
 int udrv_sysfs_resource_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_map *map)
 {
 	char path[PATH_MAX], attr[32];
-	struct udrv_bar_info info;
+	struct udrv_bar_info info, *cached;
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t pgoff, len;
 	void *base;
 	int fd, ret;
 
-	ret = udrv_sysfs_bar_info(dev, bar, &info);
+	/* Described by udrv_bar_map() just before: no second read of sysfs. */
+	ret = udrv_bar_cached_info(dev, bar, &cached);
 	if (ret)
 		return ret;
+	info = *cached;
 	pgoff = info.phys & (pg - 1);
 	len = (pgoff + info.size + pg - 1) & ~(size_t)(pg - 1);
 

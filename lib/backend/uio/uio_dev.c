@@ -117,14 +117,16 @@ int udrv_uio_bar_map(struct udrv_device *dev, unsigned int bar, struct udrv_bar_
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	struct udrv_uio *u = udrv_uio(dev);
-	struct udrv_bar_info info;
+	struct udrv_bar_info info, *cached;
 	uint64_t start, len;
 	void *base;
 	int idx, ret;
 
-	ret = udrv_sysfs_bar_info(dev, bar, &info);
+	/* Described by udrv_bar_map() just before: no second read of sysfs. */
+	ret = udrv_bar_cached_info(dev, bar, &cached);
 	if (ret)
 		return ret;
+	info = *cached;
 	idx = uio_find_map(dev, info.phys, &start, &len);
 	if (idx < 0)
 		/* Not exported by the UIO driver (64-bit/prefetchable under uio_pci_generic). */
